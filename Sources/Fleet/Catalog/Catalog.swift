@@ -1,0 +1,128 @@
+public import GRDB
+import Logging
+
+/// The SQLite catalog: providers, VMs, jobs, workflows, users, notification state and the
+/// audit log, in one file of the data directory (WAL journal mode, versioned migrations).
+///
+/// ```swift
+/// let catalog = try Catalog(path: "./data/sextant.sqlite")
+/// try catalog.recordAudit(AuditEvent(actor: "system", action: "server.start", target: "sextant"))
+/// ```
+public final class Catalog: Sendable {
+    public let path: String
+    public let database: DatabasePool
+
+    public init(path: String) throws(CatalogError) {
+        self.path = path
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(5)
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA foreign_keys = ON")
+            }
+            database = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(database)
+        } catch {
+            throw CatalogError.open(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Schema versions, applied in order and recorded by GRDB; never edit a shipped one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1_audit_log") { db in
+            try db.create(table: "audit_event") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("at", .double).notNull().indexed()
+                t.column("actor", .text).notNull()
+                t.column("action", .text).notNull().indexed()
+                t.column("target", .text).notNull()
+                t.column("detail", .text).notNull().defaults(to: "")
+            }
+        }
+        return migrator
+    }
+
+    /// Names of the migrations applied to this file, oldest first.
+    public func appliedMigrations() throws(CatalogError) -> [String] {
+        do {
+            return try database.read { db in try Self.migrator.appliedMigrations(db) }
+        } catch {
+            throw CatalogError.query(reason: "\(error)")
+        }
+    }
+
+    /// A round trip through SQLite, for health checks.
+    public func probe() throws(CatalogError) {
+        do {
+            _ = try database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        } catch {
+            throw CatalogError.query(reason: "\(error)")
+        }
+    }
+
+    public func recordAudit(_ event: AuditEvent) throws(CatalogError) {
+        do {
+            try database.write { db in
+                try db.execute(
+                    sql: "INSERT INTO audit_event (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [event.at, event.actor, event.action, event.target, event.detail]
+                )
+            }
+        } catch {
+            throw CatalogError.query(reason: "\(error)")
+        }
+    }
+
+    /// Newest events first.
+    public func auditEvents(limit: Int = 100) throws(CatalogError) -> [AuditEvent] {
+        do {
+            return try database.read { db in
+                try Row.fetchAll(db, sql: "SELECT at, actor, action, target, detail FROM audit_event ORDER BY id DESC LIMIT ?", arguments: [limit])
+                    .map { AuditEvent(at: $0["at"], actor: $0["actor"], action: $0["action"], target: $0["target"], detail: $0["detail"]) }
+            }
+        } catch {
+            throw CatalogError.query(reason: "\(error)")
+        }
+    }
+
+    /// Checkpoints the SQLite WAL into the main file; called at shutdown.
+    public func close() throws(CatalogError) {
+        do {
+            try database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            try database.close()
+        } catch {
+            throw CatalogError.query(reason: "\(error)")
+        }
+    }
+}
+
+/// Something an actor did, kept in the audit log.
+public struct AuditEvent: Sendable, Equatable {
+    /// Seconds since the Unix epoch.
+    public var at: Double
+    public var actor: String
+    public var action: String
+    public var target: String
+    public var detail: String
+
+    public init(at: Double, actor: String, action: String, target: String, detail: String = "") {
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.target = target
+        self.detail = detail
+    }
+}
+
+public enum CatalogError: Error, Sendable, CustomStringConvertible {
+    case open(path: String, reason: String)
+    case query(reason: String)
+
+    public var description: String {
+        switch self {
+        case .open(let path, let reason): "cannot open the catalog \(path): \(reason)"
+        case .query(let reason): "catalog query failed: \(reason)"
+        }
+    }
+}

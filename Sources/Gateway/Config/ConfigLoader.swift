@@ -1,0 +1,181 @@
+import Collector
+import TSDB
+import Yams
+import Foundation
+
+/// Reads `sextant.yml`, applies `SEXTANT_*` environment overrides, and validates it all.
+public enum ConfigLoader {
+    /// Loads `path` (nil: embedded defaults only) with `environment` overrides.
+    public static func load(path: String?, environment: [String: String] = [:]) throws(ConfigError) -> SextantConfig {
+        guard let path else { return try parse(yaml: "", source: "(defaults)", environment: environment) }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(source: path, key: "", reason: "cannot read the file: \(error.localizedDescription)")
+        }
+        return try parse(yaml: text, source: path, environment: environment)
+    }
+
+    /// Parses configuration text; `source` names it in errors.
+    public static func parse(yaml: String, source: String, environment: [String: String] = [:]) throws(ConfigError) -> SextantConfig {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw ConfigError(source: source, line: Self.line(of: error), key: "", reason: "not valid YAML: \(error)")
+        }
+        var config = SextantConfig()
+        let top = try ConfigMapping(root, source: source, path: "")
+        try readGlobal(top.mapping("global"), into: &config)
+        config.ruleFiles = try top.stringList("rule_files") ?? []
+        for (index, node) in try top.sequence("scrape_configs").enumerated() {
+            let job = try ConfigMapping(node, source: source, path: "scrape_configs[\(index)]")
+            config.scrapeConfigs.append(try readScrapeConfig(job, global: config.global))
+        }
+        var jobs: Set<String> = []
+        for (index, job) in config.scrapeConfigs.enumerated() where !jobs.insert(job.jobName).inserted {
+            throw ConfigError(source: source, key: "scrape_configs[\(index)].job_name", reason: "job \"\(job.jobName)\" is defined twice")
+        }
+        for key in ["remote_write", "remote_read", "alerting", "notifications", "analytics", "providers", "storage_prometheus"]
+        where top.has(key) && top.node(key) != nil {
+            config.warnings.append("\(source): key '\(key)' is accepted but not acted on by this version of Sextant")
+        }
+
+        let env = environment
+        try readServer(top.mapping("server", environment: env, prefix: "SEXTANT_SERVER"), into: &config)
+        try readStorage(top.mapping("storage", environment: env, prefix: "SEXTANT_STORAGE"), into: &config)
+        let catalog = try top.mapping("catalog", environment: env, prefix: "SEXTANT_CATALOG")
+        config.catalog.path = try catalog.string("path") ?? ""
+        try catalog.finish()
+        let collector = try top.mapping("collector", environment: env, prefix: "SEXTANT_COLLECTOR")
+        config.collector.selfScrape = try collector.bool("self_scrape") ?? true
+        config.collector.selfScrapeInterval = try collector.duration("self_scrape_interval") ?? 15_000
+        try collector.finish()
+        try top.finish()
+        return config
+    }
+
+    private static func readGlobal(_ m: ConfigMapping, into config: inout SextantConfig) throws(ConfigError) {
+        config.global.scrapeInterval = try m.duration("scrape_interval") ?? 60_000
+        config.global.scrapeTimeout = try m.duration("scrape_timeout") ?? min(10_000, config.global.scrapeInterval)
+        config.global.evaluationInterval = try m.duration("evaluation_interval") ?? 60_000
+        config.global.externalLabels = try m.stringMap("external_labels") ?? [:]
+        for name in config.global.externalLabels.keys where !Labels.isValidLabelName(name) {
+            throw m.error("external_labels", "invalid label name \"\(name)\"")
+        }
+        if config.global.scrapeTimeout > config.global.scrapeInterval {
+            throw m.error("scrape_timeout", "scrape_timeout is longer than scrape_interval")
+        }
+        _ = m.node("query_log_file")
+        try m.finish()
+    }
+
+    private static func readScrapeConfig(_ m: ConfigMapping, global: SextantConfig.Global) throws(ConfigError) -> ScrapeConfig {
+        guard let name = try m.string("job_name"), !name.isEmpty else {
+            throw ConfigError(source: m.source, line: m.mark?.line, column: m.mark?.column, key: m.keyPath("job_name"), reason: "every scrape config needs a job_name")
+        }
+        var job = ScrapeConfig(jobName: name)
+        job.interval = try m.duration("scrape_interval") ?? global.scrapeInterval
+        job.timeout = try m.duration("scrape_timeout") ?? min(global.scrapeTimeout, job.interval)
+        if job.timeout > job.interval { throw m.error("scrape_timeout", "scrape_timeout is longer than scrape_interval") }
+        job.metricsPath = try m.string("metrics_path") ?? "/metrics"
+        job.scheme = try m.string("scheme") ?? "http"
+        guard job.scheme == "http" || job.scheme == "https" else { throw m.error("scheme", "must be http or https, not \"\(job.scheme)\"") }
+        job.honorLabels = try m.bool("honor_labels") ?? false
+        job.sampleLimit = try m.int("sample_limit") ?? 0
+        job.labelLimit = try m.int("label_limit") ?? 0
+        if let params = m.node("params") {
+            let pm = try ConfigMapping(params, source: m.source, path: m.keyPath("params"))
+            for key in pm.keys { job.params[key] = try pm.stringList(key) ?? [] }
+        }
+        for (index, node) in try m.sequence("static_configs").enumerated() {
+            let group = try ConfigMapping(node, source: m.source, path: m.keyPath("static_configs[\(index)]"))
+            let targets = try group.stringList("targets") ?? []
+            for target in targets where !isHostPort(target) {
+                throw group.error("targets", "\"\(target)\" is not host:port")
+            }
+            let labels = try group.stringMap("labels") ?? [:]
+            for key in labels.keys where !Labels.isValidLabelName(key) {
+                throw group.error("labels", "invalid label name \"\(key)\"")
+            }
+            try group.finish()
+            job.staticConfigs.append(.init(targets: targets, labels: labels))
+        }
+        try m.finish()
+        return job
+    }
+
+    private static func readServer(_ m: ConfigMapping, into config: inout SextantConfig) throws(ConfigError) {
+        if let (listen, fail) = try m.scalar("listen") {
+            guard isHostPort(listen) else { throw fail("\"\(listen)\" is not host:port") }
+            config.server.listen = listen
+        }
+        if let (level, fail) = try m.scalar("log_level") {
+            guard logLevels.contains(level) else { throw fail("must be one of \(logLevels.joined(separator: ", "))") }
+            config.server.logLevel = level
+        }
+        config.server.corsOrigins = try m.stringList("cors_origins") ?? ["*"]
+        config.server.maxBodySize = try m.byteSize("max_body_size") ?? 32 << 20
+        config.server.shutdownTimeout = try m.duration("shutdown_timeout") ?? 10_000
+        try m.finish()
+    }
+
+    private static func readStorage(_ m: ConfigMapping, into config: inout SextantConfig) throws(ConfigError) {
+        config.storage.path = try m.string("path") ?? "./data"
+        config.storage.retentionTime = try m.duration("retention_time") ?? 15 * 86_400_000
+        config.storage.retentionSize = try m.byteSize("retention_size") ?? 0
+        config.storage.outOfOrderWindow = try m.duration("out_of_order_window", allowZero: true) ?? 0
+        let interval = try m.duration("wal_sync_interval") ?? 1000
+        if let (policy, fail) = try m.scalar("wal_sync") {
+            switch policy {
+            case "always": config.storage.walSync = .always
+            case "interval": config.storage.walSync = .interval(milliseconds: interval)
+            case "none": config.storage.walSync = .none
+            default: throw fail("must be always, interval or none")
+            }
+        } else {
+            config.storage.walSync = .interval(milliseconds: interval)
+        }
+        try m.finish()
+    }
+
+    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    /// `host:port`, `[v6]:port`, with a port in 1...65535 (0 is allowed for "any").
+    static func isHostPort(_ s: String) -> Bool {
+        guard let colon = s.lastIndex(of: ":") else { return false }
+        let host = s[..<colon]
+        guard let port = Int(s[s.index(after: colon)...]), (0...65535).contains(port), !host.isEmpty else { return false }
+        if host.hasPrefix("[") { return host.hasSuffix("]") }
+        return !host.contains(":") && !host.contains("/") && !host.contains(" ")
+    }
+
+    private static func line(of error: any Error) -> Int? {
+        // Yams's errors print "line:column: ..."; use the line when it is there.
+        let text = String(describing: error)
+        let digits = text.prefix { $0.isNumber }
+        return Int(digits)
+    }
+}
+
+
+extension ConfigLoader {
+    /// Applies command-line flags, the last layer over file and environment.
+    public static func applyFlags(listen: String?, dataDir: String?, logLevel: String?, to config: inout SextantConfig) throws(ConfigError) {
+        if let listen {
+            guard isHostPort(listen) else { throw ConfigError(source: "flag --listen", key: "server.listen", reason: "\"\(listen)\" is not host:port") }
+            config.server.listen = listen
+        }
+        if let dataDir {
+            guard !dataDir.isEmpty else { throw ConfigError(source: "flag --data-dir", key: "storage.path", reason: "must not be empty") }
+            config.storage.path = dataDir
+        }
+        if let logLevel {
+            guard logLevels.contains(logLevel) else {
+                throw ConfigError(source: "flag --log-level", key: "server.log_level", reason: "must be one of \(logLevels.joined(separator: ", "))")
+            }
+            config.server.logLevel = logLevel
+        }
+    }
+}

@@ -1,0 +1,72 @@
+public import Collector
+public import TSDB
+
+/// Everything `sextant serve` runs with. A `prometheus.yml` is a valid file: `global`,
+/// `scrape_configs` and `rule_files` mean what they mean there; Sextant's own settings live
+/// under `server`, `storage`, `catalog` and `collector`. See `sextant.example.yml`.
+public struct SextantConfig: Sendable, Equatable {
+    public var global = Global()
+    public var scrapeConfigs: [ScrapeConfig] = []
+    public var ruleFiles: [String] = []
+    public var server = Server()
+    public var storage = Storage()
+    public var catalog = Catalog()
+    public var collector = CollectorSettings()
+    /// Things the file says that this version reads but does not act on yet.
+    public var warnings: [String] = []
+
+    public init() {}
+
+    public struct Global: Sendable, Equatable {
+        public var scrapeInterval: Int64 = 60_000
+        public var scrapeTimeout: Int64 = 10_000
+        public var evaluationInterval: Int64 = 60_000
+        public var externalLabels: [String: String] = [:]
+    }
+
+    public struct Server: Sendable, Equatable {
+        public var listen = "127.0.0.1:8090"
+        public var logLevel = "info"
+        /// Origins allowed by CORS; `*` allows any. Empty disables CORS headers.
+        public var corsOrigins: [String] = ["*"]
+        public var maxBodySize = 32 << 20
+        /// How long (ms) shutdown waits for in-flight requests.
+        public var shutdownTimeout: Int64 = 10_000
+    }
+
+    public struct Storage: Sendable, Equatable {
+        public var path = "./data"
+        public var retentionTime: Int64 = 15 * 86_400_000
+        /// Bytes; 0 means no size limit.
+        public var retentionSize = 0
+        public var walSync: WALSyncPolicy = .default
+        public var outOfOrderWindow: Int64 = 0
+    }
+
+    public struct Catalog: Sendable, Equatable {
+        /// The SQLite file; empty means `<storage.path>/sextant.sqlite`.
+        public var path = ""
+    }
+
+    public struct CollectorSettings: Sendable, Equatable {
+        /// Scrape Sextant's own `/metrics` into the store.
+        public var selfScrape = true
+        public var selfScrapeInterval: Int64 = 15_000
+    }
+
+    public var catalogPath: String { catalog.path.isEmpty ? storage.path + "/sextant.sqlite" : catalog.path }
+
+    public var storeOptions: StoreOptions {
+        StoreOptions(path: storage.path, walSync: storage.walSync, outOfOrderWindow: storage.outOfOrderWindow, retention: storage.retentionTime)
+    }
+
+    /// The scrape jobs to run: the configured ones plus the self-scrape.
+    public var effectiveScrapeConfigs: [ScrapeConfig] {
+        guard collector.selfScrape, !scrapeConfigs.contains(where: { $0.jobName == "sextant" }) else { return scrapeConfigs }
+        let interval = collector.selfScrapeInterval
+        return scrapeConfigs + [ScrapeConfig(
+            jobName: "sextant", interval: interval, timeout: min(interval, 10_000),
+            staticConfigs: [.init(targets: [server.listen])]
+        )]
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Prometheus
+import Synchronization
+import TSDB
+
+/// Sextant's own process and store metrics, refreshed into the registry each time
+/// `/metrics` is rendered. Counters are advanced by the delta since the last render.
+final class SelfMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    private let startTime: Double
+    private let last = Mutex<[String: Double]>([:])
+
+    private let cpuSeconds: Counter
+    private let residentBytes: Gauge
+    private let virtualBytes: Gauge
+    private let openFDs: Gauge
+    private let startTimeGauge: Gauge
+    private let headSeries: Gauge
+    private let headSamples: Gauge
+    private let walBytes: Gauge
+    private let appended: Counter
+    private let outOfOrderRejected: Counter
+    private let outOfOrderAccepted: Counter
+    private let duplicates: Counter
+    private let invalidLabels: Counter
+    private let walCorruptions: Counter
+    private let seriesCreated: Counter
+
+    init(registry: PrometheusCollectorRegistry, startTime: Double) {
+        self.registry = registry
+        self.startTime = startTime
+        cpuSeconds = registry.makeCounter(name: "process_cpu_seconds_total", help: "Total user and system CPU time spent in seconds.")
+        residentBytes = registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes.")
+        virtualBytes = registry.makeGauge(name: "process_virtual_memory_bytes", help: "Virtual memory size in bytes.")
+        openFDs = registry.makeGauge(name: "process_open_fds", help: "Number of open file descriptors.")
+        startTimeGauge = registry.makeGauge(name: "process_start_time_seconds", help: "Start time of the process since unix epoch in seconds.")
+        headSeries = registry.makeGauge(name: "sextant_tsdb_head_series", help: "Series in the head block.")
+        headSamples = registry.makeGauge(name: "sextant_tsdb_head_samples", help: "Samples held in the head block.")
+        walBytes = registry.makeGauge(name: "sextant_tsdb_wal_size_bytes", help: "Bytes of all WAL segments.")
+        appended = registry.makeCounter(name: "sextant_tsdb_head_samples_appended_total", help: "Samples appended to the head.")
+        outOfOrderRejected = registry.makeCounter(name: "sextant_tsdb_out_of_order_samples_rejected_total", help: "Samples refused as out of order or too old.")
+        outOfOrderAccepted = registry.makeCounter(name: "sextant_tsdb_out_of_order_samples_accepted_total", help: "Out-of-order samples accepted inside the window.")
+        duplicates = registry.makeCounter(name: "sextant_tsdb_duplicate_samples_rejected_total", help: "Samples refused for a different value at an existing timestamp.")
+        invalidLabels = registry.makeCounter(name: "sextant_tsdb_invalid_series_rejected_total", help: "Samples refused for invalid labels.")
+        walCorruptions = registry.makeCounter(name: "sextant_wal_corruptions_total", help: "Damaged WAL records found and cut off at startup.")
+        seriesCreated = registry.makeCounter(name: "sextant_tsdb_head_series_created_total", help: "Series created in the head.")
+        startTimeGauge.set(startTime)
+    }
+
+    func refresh(store: Store) {
+        let stats = store.stats
+        headSeries.set(Double(stats.series))
+        headSamples.set(Double(stats.headSamples))
+        walBytes.set(Double(stats.walBytes))
+        advance(appended, "appended", Double(stats.counters.samplesAppended))
+        advance(outOfOrderRejected, "oooRejected", Double(stats.counters.outOfOrderRejected))
+        advance(outOfOrderAccepted, "oooAccepted", Double(stats.counters.outOfOrderAccepted))
+        advance(duplicates, "duplicates", Double(stats.counters.duplicateRejected))
+        advance(invalidLabels, "invalid", Double(stats.counters.invalidLabelsRejected))
+        advance(walCorruptions, "walCorruptions", Double(stats.walCorruptions))
+        advance(seriesCreated, "seriesCreated", Double(stats.counters.seriesCreated))
+
+        let process = ProcessStats.read()
+        if let cpu = process.cpuSeconds { advance(cpuSeconds, "cpu", cpu) }
+        if let rss = process.residentBytes { residentBytes.set(rss) }
+        if let vsize = process.virtualBytes { virtualBytes.set(vsize) }
+        if let fds = process.openFDs { openFDs.set(Double(fds)) }
+    }
+
+    private func advance(_ counter: Counter, _ key: String, _ total: Double) {
+        let delta = last.withLock { last -> Double in
+            let previous = last[key] ?? 0
+            last[key] = total
+            return total - previous
+        }
+        if delta > 0 { counter.increment(by: delta) }
+    }
+}
+
+/// What /proc says about this process.
+struct ProcessStats {
+    var cpuSeconds: Double?
+    var residentBytes: Double?
+    var virtualBytes: Double?
+    var openFDs: Int?
+
+    static func read() -> ProcessStats {
+        var stats = ProcessStats()
+        let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
+        if let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+           let close = stat.lastIndex(of: ")") {
+            // Fields after the command name: state is field 3; utime 14, stime 15, vsize 23, rss 24.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 22, let utime = Double(fields[11]), let stime = Double(fields[12]),
+               let vsize = Double(fields[20]), let rss = Double(fields[21]) {
+                stats.cpuSeconds = (utime + stime) / ticksPerSecond
+                stats.virtualBytes = vsize
+                stats.residentBytes = rss * pageSize
+            }
+        }
+        stats.openFDs = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.count
+        return stats
+    }
+}

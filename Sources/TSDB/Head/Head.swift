@@ -1,0 +1,93 @@
+/// The in-memory part of the store: every series and its newest samples, plus postings.
+/// Lives inside the store's mutex; never shared outside it.
+struct Head {
+    private(set) var series: [MemSeries] = []
+    private var refsByLabels: [Labels: SeriesRef] = [:]
+    private(set) var postings = Postings()
+    private(set) var counters = HeadCounters()
+
+    var seriesCount: Int { series.count }
+
+    func ref(for labels: Labels) -> SeriesRef? { refsByLabels[labels] }
+
+    subscript(ref: SeriesRef) -> MemSeries? {
+        let index = Int(ref.rawValue) - 1
+        return index >= 0 && index < series.count ? series[index] : nil
+    }
+
+    /// Returns the series' ref, creating it (not yet logged) when new.
+    mutating func getOrCreate(_ labels: Labels) -> (ref: SeriesRef, created: Bool) {
+        if let ref = refsByLabels[labels] { return (ref, false) }
+        let ref = SeriesRef(UInt64(series.count + 1))
+        insertSeries(ref, labels, logged: false)
+        return (ref, true)
+    }
+
+    /// Recreates a series from the WAL under the ref it was logged with.
+    mutating func restore(_ ref: SeriesRef, _ labels: Labels) {
+        if refsByLabels[labels] != nil { return }
+        // Refs are dense and ascending in the log; fill any gap left by an unlogged series
+        // so indices keep matching refs.
+        while series.count + 1 < Int(ref.rawValue) {
+            let filler = SeriesRef(UInt64(series.count + 1))
+            series.append(MemSeries(ref: filler, labels: .empty, logged: true))
+        }
+        guard series.count + 1 == Int(ref.rawValue) else { return }
+        insertSeries(ref, labels, logged: true)
+    }
+
+    private mutating func insertSeries(_ ref: SeriesRef, _ labels: Labels, logged: Bool) {
+        series.append(MemSeries(ref: ref, labels: labels, logged: logged))
+        refsByLabels[labels] = ref
+        postings.add(ref, labels)
+        counters.seriesCreated += 1
+    }
+
+    mutating func markLogged(_ ref: SeriesRef) {
+        series[Int(ref.rawValue) - 1].logged = true
+    }
+
+    mutating func insert(_ ref: SeriesRef, _ t: Int64, _ v: Double, window: Int64) -> Result<MemSeries.Insertion, AppendError> {
+        let result = series[Int(ref.rawValue) - 1].insert(t, v, window: window)
+        switch result {
+        case .success(.appended), .success(.inserted): counters.samplesAppended += 1
+        case .success(.duplicate): break
+        case .failure(.outOfOrder), .failure(.tooOld): counters.outOfOrderRejected += 1
+        case .failure(.duplicateTimestamp): counters.duplicateRejected += 1
+        case .failure: break
+        }
+        if case .success(.inserted) = result { counters.outOfOrderAccepted += 1 }
+        return result
+    }
+
+    mutating func count(_ error: AppendError) {
+        switch error {
+        case .outOfOrder, .tooOld: counters.outOfOrderRejected += 1
+        case .duplicateTimestamp: counters.duplicateRejected += 1
+        case .invalidLabels: counters.invalidLabelsRejected += 1
+        case .storeClosed: break
+        }
+    }
+
+    var sampleCount: Int { series.reduce(0) { $0 + $1.samples.count } }
+
+    var timeRange: (min: Int64, max: Int64)? {
+        var lo = Int64.max, hi = Int64.min
+        for s in series {
+            guard let first = s.samples.first, let last = s.samples.last else { continue }
+            lo = min(lo, first.timestamp)
+            hi = max(hi, last.timestamp)
+        }
+        return lo <= hi ? (lo, hi) : nil
+    }
+}
+
+/// Monotonic counters the head keeps for `/metrics`.
+public struct HeadCounters: Sendable, Equatable {
+    public var seriesCreated = 0
+    public var samplesAppended = 0
+    public var outOfOrderAccepted = 0
+    public var outOfOrderRejected = 0
+    public var duplicateRejected = 0
+    public var invalidLabelsRejected = 0
+}

@@ -1,0 +1,59 @@
+/// A condition on one label: `=`, `!=`, `=~` or `!~`, as in PromQL selectors.
+///
+/// Regular expressions are fully anchored, as Prometheus anchors them. A label that a
+/// series lacks has the empty value, so `{foo=""}` matches series without `foo`.
+public struct LabelMatcher: Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case equal = "="
+        case notEqual = "!="
+        case regexMatch = "=~"
+        case regexNoMatch = "!~"
+    }
+
+    public let name: String
+    public let kind: Kind
+    public let value: String
+    private let regex: AnchoredRegex?
+
+    public init(_ kind: Kind, _ name: String, _ value: String) throws(MatcherError) {
+        self.name = name
+        self.kind = kind
+        self.value = value
+        switch kind {
+        case .equal, .notEqual: regex = nil
+        case .regexMatch, .regexNoMatch: regex = try AnchoredRegex(value)
+        }
+    }
+
+    public static func equal(_ name: String, _ value: String) -> LabelMatcher {
+        // An equality matcher never compiles a regex, so it cannot throw.
+        try! LabelMatcher(.equal, name, value)
+    }
+
+    public func matches(_ candidate: String) -> Bool {
+        switch kind {
+        case .equal: candidate == value
+        case .notEqual: candidate != value
+        case .regexMatch: regex!.matches(candidate)
+        case .regexNoMatch: !regex!.matches(candidate)
+        }
+    }
+
+    /// Whether the matcher accepts a series that lacks the label (its value is "").
+    public var matchesEmpty: Bool { matches("") }
+
+    public var description: String { "\(name)\(kind.rawValue)\"\(LabelValueEscaping.escape(value))\"" }
+}
+
+public struct MatcherError: Error, Sendable, CustomStringConvertible {
+    public let pattern: String
+    public let reason: String
+    public var description: String { "invalid regular expression \"\(pattern)\": \(reason)" }
+}
+
+extension Labels {
+    /// Whether every matcher accepts this label set.
+    public func matches(_ matchers: [LabelMatcher]) -> Bool {
+        matchers.allSatisfy { $0.matches(self[$0.name] ?? "") }
+    }
+}

@@ -1,0 +1,75 @@
+/// Label pair → ascending series refs, with the set operations matchers reduce to.
+///
+/// Refs are handed out in increasing order, so appending keeps every list sorted.
+struct Postings {
+    private(set) var byName: [String: [String: [SeriesRef]]] = [:]
+    private(set) var all: [SeriesRef] = []
+
+    mutating func add(_ ref: SeriesRef, _ labels: Labels) {
+        all.append(ref)
+        for label in labels {
+            byName[label.name, default: [:]][label.value, default: []].append(ref)
+        }
+    }
+
+    /// Refs of series matching every matcher.
+    func select(_ matchers: [LabelMatcher]) -> [SeriesRef] {
+        // Matchers that accept a missing label cannot narrow by themselves: apply them as
+        // subtractions of what they reject. Order by selectivity: equality first.
+        var result: [SeriesRef]? = nil
+        var subtract: [[SeriesRef]] = []
+        for matcher in matchers.sorted(by: { $0.kind == .equal && $1.kind != .equal }) {
+            if matcher.matchesEmpty {
+                // Reject: series that have the label with a value the matcher refuses.
+                let values = byName[matcher.name] ?? [:]
+                let rejected = values.filter { !matcher.matches($0.key) }.map(\.value)
+                if !rejected.isEmpty { subtract.append(Self.union(rejected)) }
+            } else {
+                let values = byName[matcher.name] ?? [:]
+                let accepted: [SeriesRef]
+                if matcher.kind == .equal {
+                    accepted = values[matcher.value] ?? []
+                } else {
+                    accepted = Self.union(values.filter { matcher.matches($0.key) }.map(\.value))
+                }
+                result = result.map { Self.intersect($0, accepted) } ?? accepted
+                if result!.isEmpty { return [] }
+            }
+        }
+        var refs = result ?? all
+        for s in subtract { refs = Self.subtract(refs, s) }
+        return refs
+    }
+
+    static func intersect(_ a: [SeriesRef], _ b: [SeriesRef]) -> [SeriesRef] {
+        var out: [SeriesRef] = []
+        out.reserveCapacity(min(a.count, b.count))
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] < b[j] { i += 1 } else if b[j] < a[i] { j += 1 } else { out.append(a[i]); i += 1; j += 1 }
+        }
+        return out
+    }
+
+    static func subtract(_ a: [SeriesRef], _ b: [SeriesRef]) -> [SeriesRef] {
+        var out: [SeriesRef] = []
+        out.reserveCapacity(a.count)
+        var j = 0
+        for ref in a {
+            while j < b.count && b[j] < ref { j += 1 }
+            if j < b.count && b[j] == ref { continue }
+            out.append(ref)
+        }
+        return out
+    }
+
+    static func union(_ lists: [[SeriesRef]]) -> [SeriesRef] {
+        if lists.count == 1 { return lists[0] }
+        var merged = lists.flatMap { $0 }
+        merged.sort()
+        var out: [SeriesRef] = []
+        out.reserveCapacity(merged.count)
+        for ref in merged where out.last != ref { out.append(ref) }
+        return out
+    }
+}

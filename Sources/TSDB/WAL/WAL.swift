@@ -1,0 +1,149 @@
+/// The write-ahead log: numbered segment files of checksummed records in `<data>/wal/`.
+///
+/// Every commit is framed into one buffer and written with one `write(2)` before the
+/// commit returns, so an acknowledged sample survives `kill -9`. Not thread-safe: the
+/// store serialises access under its write lock.
+final class WAL {
+    let directory: String
+    let segmentSize: Int
+    private(set) var segment: Int
+    private var fd: Int32
+    private(set) var segmentBytes: Int
+    private var dirty = false
+
+    private var segmentPath: String { Self.path(directory, segment) }
+
+    static func path(_ directory: String, _ segment: Int) -> String {
+        let digits = String(segment)
+        return directory + "/" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+    }
+
+    /// Opens the log for appending after replay, starting a fresh segment so records
+    /// never follow a repaired tail.
+    init(directory: String, segmentSize: Int = 64 << 20, nextSegment: Int) throws(StorageError) {
+        self.directory = directory
+        self.segmentSize = segmentSize
+        try FileIO.makeDirectory(directory)
+        segment = nextSegment
+        fd = try FileIO.openForAppend(Self.path(directory, nextSegment))
+        segmentBytes = FileIO.fileSize(Self.path(directory, nextSegment)) ?? 0
+        FileIO.syncDirectory(directory)
+    }
+
+    deinit { FileIO.closeFile(fd) }
+
+    /// Writes framed records. A failed write is cut back off the file so the segment
+    /// never holds a partial record followed by good ones.
+    func log(_ bytes: [UInt8]) throws(StorageError) {
+        if segmentBytes > 0 && segmentBytes + bytes.count > segmentSize {
+            try roll()
+        }
+        let path = segmentPath
+        do throws(StorageError) {
+            try FileIO.writeAll(fd, bytes, path: path)
+        } catch {
+            try? FileIO.truncate(fd, to: segmentBytes, path: path)
+            throw error
+        }
+        segmentBytes += bytes.count
+        dirty = true
+    }
+
+    func sync() throws(StorageError) {
+        guard dirty else { return }
+        try FileIO.sync(fd, path: segmentPath)
+        dirty = false
+    }
+
+    private func roll() throws(StorageError) {
+        try FileIO.sync(fd, path: segmentPath)
+        FileIO.closeFile(fd)
+        segment += 1
+        fd = try FileIO.openForAppend(segmentPath)
+        segmentBytes = 0
+        FileIO.syncDirectory(directory)
+    }
+
+    /// Total bytes of all segments on disk.
+    func size() -> Int {
+        ((try? FileIO.listDirectory(directory)) ?? []).reduce(0) { $0 + (FileIO.fileSize(directory + "/" + $1) ?? 0) }
+    }
+}
+
+/// What replaying the WAL found.
+public struct WALReplayReport: Sendable, Equatable {
+    public var segments = 0
+    public var records = 0
+    public var series = 0
+    public var samples = 0
+    /// Where a torn or corrupt record was cut off, if one was.
+    public var corruption: Corruption?
+    public var nextSegment = 1
+
+    public struct Corruption: Sendable, Equatable, CustomStringConvertible {
+        public var segment: String
+        public var offset: Int
+        public var reason: String
+        public var droppedSegments: Int
+        public var description: String {
+            "WAL segment \(segment) is damaged at byte \(offset) (\(reason)); truncated there"
+                + (droppedSegments > 0 ? " and \(droppedSegments) later segment(s) removed" : "")
+        }
+    }
+}
+
+extension WAL {
+    /// Reads every segment in order and hands each record to `apply`. At the first torn or
+    /// corrupt record the segment is truncated there and any later segments are removed:
+    /// what follows a hole cannot be trusted to be complete.
+    static func replay(directory: String, apply: (WALRecord) -> Void) throws(StorageError) -> WALReplayReport {
+        var report = WALReplayReport()
+        try FileIO.makeDirectory(directory)
+        let segments = try FileIO.listDirectory(directory).compactMap { name -> Int? in
+            name.count == 8 && name.allSatisfy(\.isNumber) ? Int(name) : nil
+        }.sorted()
+        for (position, segment) in segments.enumerated() {
+            let path = Self.path(directory, segment)
+            let bytes = try FileIO.readAll(path)
+            report.segments += 1
+            report.nextSegment = segment + 1
+            let damage: (offset: Int, reason: String)? = bytes.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    guard raw.count - offset >= WALRecord.headerSize else {
+                        return (offset, "torn record header")
+                    }
+                    let kind = raw[offset]
+                    let length = Int(raw.loadUnaligned(fromByteOffset: offset + 1, as: UInt32.self).littleEndian)
+                    let crc = raw.loadUnaligned(fromByteOffset: offset + 5, as: UInt32.self).littleEndian
+                    let start = offset + WALRecord.headerSize
+                    guard length <= raw.count - start else { return (offset, "torn record of \(length) bytes") }
+                    let payload = UnsafeRawBufferPointer(rebasing: raw[start..<start + length])
+                    guard CRC32C.checksum(payload) == crc else { return (offset, "checksum mismatch") }
+                    let record: WALRecord
+                    do throws(WALDecodeError) {
+                        record = try WALRecord.decode(kind: kind, payload: payload)
+                    } catch {
+                        return (offset, error.reason)
+                    }
+                    switch record {
+                    case .series(let s): report.series += s.count
+                    case .samples(let s): report.samples += s.count
+                    }
+                    report.records += 1
+                    apply(record)
+                    offset = start + length
+                }
+                return nil
+            }
+            if let damage {
+                try FileIO.truncate(path: path, to: damage.offset)
+                let later = segments[(position + 1)...]
+                for dropped in later { try FileIO.remove(Self.path(directory, dropped)) }
+                report.corruption = .init(segment: path, offset: damage.offset, reason: damage.reason, droppedSegments: later.count)
+                break
+            }
+        }
+        return report
+    }
+}

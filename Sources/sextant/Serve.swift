@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import Logging
+
+/// `sextant serve`: loads the configuration (file, then `SEXTANT_*` environment, then
+/// flags) and runs until SIGTERM/SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the Sextant server.")
+
+    @Option(name: .long, help: "Configuration file (sextant.yml or a prometheus.yml). Without it, embedded defaults.")
+    var config: String?
+
+    @Option(name: .long, help: "Address to listen on, host:port (default 127.0.0.1:8090).")
+    var listen: String?
+
+    @Option(name: .long, help: "Data directory for the store and the catalog (default ./data).")
+    var dataDir: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var settings: SextantConfig
+        do {
+            settings = try ConfigLoader.load(path: config ?? environment["SEXTANT_CONFIG"], environment: environment)
+            try ConfigLoader.applyFlags(listen: listen, dataDir: dataDir, logLevel: logLevel, to: &settings)
+        } catch {
+            FileHandle.standardError.write(Data("sextant: invalid configuration: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let level = Logger.Level(rawValue: settings.server.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "sextant")
+        for warning in settings.warnings { logger.warning("\(warning)") }
+        do {
+            let server = try SextantServer(config: settings, logger: logger)
+            try await server.run()
+        } catch {
+            logger.critical("\(error)")
+            FileHandle.standardError.write(Data("sextant: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Collector
+import Testing
+import TSDB
+@testable import Gateway
+
+struct ConfigLoaderTests {
+    @Test func embeddedDefaults() throws {
+        let config = try ConfigLoader.load(path: nil)
+        #expect(config.server.listen == "127.0.0.1:8090")
+        #expect(config.storage.path == "./data")
+        #expect(config.catalogPath == "./data/sextant.sqlite")
+        #expect(config.storage.retentionTime == 15 * 86_400_000)
+        #expect(config.storage.walSync == .interval(milliseconds: 1000))
+        #expect(config.collector.selfScrape)
+        let selfScrape = try #require(config.effectiveScrapeConfigs.first { $0.jobName == "sextant" })
+        #expect(selfScrape.interval == 15_000)
+        #expect(selfScrape.staticConfigs.first?.targets == ["127.0.0.1:8090"])
+    }
+
+    @Test func aPrometheusConfigIsASextantConfig() throws {
+        let yaml = """
+        global:
+          scrape_interval: 30s
+          evaluation_interval: 1m
+          external_labels:
+            cluster: eu-1
+        rule_files:
+          - rules/*.yml
+        scrape_configs:
+          - job_name: node
+            scrape_interval: 15s
+            static_configs:
+              - targets: ['localhost:9100', 'db:9100']
+                labels: {zone: a}
+          - job_name: api
+            metrics_path: /internal/metrics
+            params:
+              format: [prometheus]
+            static_configs:
+              - targets: ['api:8080']
+        """
+        let config = try ConfigLoader.parse(yaml: yaml, source: "prometheus.yml")
+        #expect(config.global.scrapeInterval == 30_000)
+        #expect(config.global.externalLabels == ["cluster": "eu-1"])
+        #expect(config.ruleFiles == ["rules/*.yml"])
+        #expect(config.scrapeConfigs.map(\.jobName) == ["node", "api"])
+        #expect(config.scrapeConfigs[0].interval == 15_000)
+        #expect(config.scrapeConfigs[1].interval == 30_000, "jobs inherit the global interval")
+        let targets = config.scrapeConfigs[0].targets
+        #expect(targets.map(\.url) == ["http://localhost:9100/metrics", "http://db:9100/metrics"])
+        #expect(targets[0].labels == Labels(["job": "node", "instance": "localhost:9100", "zone": "a"]))
+        #expect(config.scrapeConfigs[1].targets[0].url == "http://api:8080/internal/metrics?format=prometheus")
+    }
+
+    @Test(arguments: [
+        ("server:\n  listen: 127.0.0.1:8090\n  lisen: x\n", 3, "server.lisen", "unknown key"),
+        ("storage:\n  retention_time: forever\n", 2, "storage.retention_time", "not a duration"),
+        ("server:\n  listen: nowhere\n", 2, "server.listen", "not host:port"),
+        ("scrape_configs:\n  - job_name: a\n    scrape_interval: 5s\n    scrape_timeout: 10s\n", 4, "scrape_configs[0].scrape_timeout", "longer than scrape_interval"),
+        ("scrape_configs:\n  - scrape_interval: 5s\n", 2, "scrape_configs[0].job_name", "needs a job_name"),
+        ("storage:\n  wal_sync: sometimes\n", 2, "storage.wal_sync", "always, interval or none"),
+        ("server:\n  max_body_size: lots\n", 2, "server.max_body_size", "not a size"),
+        ("global:\n  scrape_interval: 1m1h\n", 2, "global.scrape_interval", "not a duration"),
+        ("server: [1, 2]\n", 1, "server", "expected a mapping"),
+        ("scrape_configs:\n  - job_name: a\n  - job_name: a\n", nil, "scrape_configs[1].job_name", "defined twice"),
+    ] as [(String, Int?, String, String)])
+    func invalidFilesNameLineKeyAndReason(_ yaml: String, _ line: Int?, _ key: String, _ reason: String) {
+        do {
+            _ = try ConfigLoader.parse(yaml: yaml, source: "sextant.yml")
+            Issue.record("accepted invalid configuration:\n\(yaml)")
+        } catch {
+            #expect(error.source == "sextant.yml")
+            #expect(error.line == line)
+            #expect(error.key == key)
+            #expect(error.reason.contains(reason), "reason: \(error.reason)")
+            #expect(error.description.hasPrefix("sextant.yml:"))
+        }
+    }
+
+    @Test func invalidYAMLIsRefused() {
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml: "server:\n  listen: [unclosed\n", source: "s.yml") }
+        do {
+            _ = try ConfigLoader.parse(yaml: "server:\n  listen: a:1\n  listen: b:2\n", source: "s.yml")
+            Issue.record("accepted a duplicated key")
+        } catch {
+            #expect(error.reason.contains("listen"), "the duplicated key is named: \(error.reason)")
+        }
+    }
+
+    @Test func environmentOverridesTheFileAndFlagsOverrideBoth() throws {
+        let yaml = "server:\n  listen: 127.0.0.1:9000\nstorage:\n  path: /file/data\n"
+        let env = ["SEXTANT_SERVER_LISTEN": "127.0.0.1:9100", "SEXTANT_STORAGE_RETENTION_TIME": "30d", "PATH": "/bin"]
+        var config = try ConfigLoader.parse(yaml: yaml, source: "s.yml", environment: env)
+        #expect(config.server.listen == "127.0.0.1:9100")
+        #expect(config.storage.retentionTime == 30 * 86_400_000)
+        #expect(config.storage.path == "/file/data")
+        try ConfigLoader.applyFlags(listen: "127.0.0.1:9200", dataDir: "/flag/data", logLevel: "debug", to: &config)
+        #expect(config.server.listen == "127.0.0.1:9200")
+        #expect(config.storage.path == "/flag/data")
+        #expect(config.server.logLevel == "debug")
+    }
+
+    @Test func badEnvironmentValueNamesTheVariable() {
+        do {
+            _ = try ConfigLoader.parse(yaml: "", source: "s.yml", environment: ["SEXTANT_STORAGE_WAL_SYNC": "maybe"])
+            Issue.record("accepted wal_sync=maybe")
+        } catch {
+            #expect(error.source == "environment variable SEXTANT_STORAGE_WAL_SYNC")
+            #expect(error.key == "storage.wal_sync")
+        }
+    }
+
+    @Test func badFlagsAreRefused() {
+        var config = SextantConfig()
+        #expect(throws: ConfigError.self) { try ConfigLoader.applyFlags(listen: "8090", dataDir: nil, logLevel: nil, to: &config) }
+        #expect(throws: ConfigError.self) { try ConfigLoader.applyFlags(listen: nil, dataDir: nil, logLevel: "loud", to: &config) }
+    }
+
+    @Test(arguments: [
+        ("15s", 15_000), ("1m30s", 90_000), ("2h", 7_200_000), ("15d", 1_296_000_000), ("1w", 604_800_000),
+        ("1y", 31_536_000_000), ("100ms", 100), ("1h1m1s1ms", 3_661_001), ("0", 0), ("0s", 0),
+    ] as [(String, Int64)])
+    func durations(_ text: String, _ ms: Int64) {
+        #expect(ConfigValues.duration(text) == ms)
+    }
+
+    @Test(arguments: ["", "s", "15", "1.5s", "1s1m", "1m1m", "-5s", "99999999999999999999y", "5 s"])
+    func invalidDurations(_ text: String) {
+        #expect(ConfigValues.duration(text) == nil)
+    }
+
+    @Test func byteSizes() {
+        #expect(ConfigValues.byteSize("0") == 0)
+        #expect(ConfigValues.byteSize("512MB") == 512_000_000)
+        #expect(ConfigValues.byteSize("32MiB") == 32 << 20)
+        #expect(ConfigValues.byteSize("1.5GB") == nil)
+        #expect(ConfigValues.byteSize("10XB") == nil)
+    }
+
+    @Test func theExampleFileIsValidAndMatchesTheDefaults() throws {
+        let root = #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
+        let config = try ConfigLoader.load(path: "/" + root + "/sextant.example.yml")
+        var defaults = try ConfigLoader.load(path: nil)
+        defaults.warnings = config.warnings
+        #expect(config.server == defaults.server)
+        #expect(config.storage == defaults.storage)
+        #expect(config.collector == defaults.collector)
+        #expect(config.catalog == defaults.catalog)
+    }
+}

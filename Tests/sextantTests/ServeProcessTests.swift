@@ -1,0 +1,161 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+import TSDB
+
+/// Runs the built `sextant` binary as a user would: as a child process with flags and
+/// signals. The binary comes from `SEXTANT_BINARY` (set by `make test`) or sits beside the
+/// test bundle in the build directory.
+struct ServeProcessTests {
+    static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["SEXTANT_BINARY"], FileManager.default.isExecutableFile(atPath: path) {
+            return path
+        }
+        let testBundle = URL(fileURLWithPath: CommandLine.arguments[0])
+        var directory = testBundle.deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("sextant").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return "sextant"
+    }
+
+    /// A running `sextant serve` on a free port of its own choosing.
+    // @unchecked: `output` is only touched under `lock`; the rest is set in init.
+    final class Child: @unchecked Sendable {
+        let process = Process()
+        let stderr = Pipe()
+        let directory: String
+        private(set) var output = ""
+        let lock = NSLock()
+
+        init(arguments: [String], directory: String? = nil) throws {
+            self.directory = directory ?? FileManager.default.temporaryDirectory.path + "/sextant-bin-\(UUID().uuidString.prefix(8))"
+            try FileManager.default.createDirectory(atPath: self.directory, withIntermediateDirectories: true)
+            process.executableURL = URL(fileURLWithPath: ServeProcessTests.binary)
+            process.arguments = arguments
+            process.currentDirectoryURL = URL(fileURLWithPath: self.directory)
+            process.standardError = stderr
+            process.standardOutput = FileHandle.nullDevice
+            stderr.fileHandleForReading.readabilityHandler = { [weak self] handle in
+                let data = handle.availableData
+                guard let self, !data.isEmpty else { return }
+                self.lock.withLock { self.output += String(decoding: data, as: UTF8.self) }
+            }
+            try process.run()
+        }
+
+        var log: String { lock.withLock { output } }
+
+        /// Waits for the "listening" log line and returns the address it names.
+        func address(timeout: Duration = .seconds(20)) async throws -> String {
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                if let range = log.range(of: #"address=(127\.0\.0\.1:\d+)"#, options: .regularExpression) {
+                    return String(log[range].dropFirst("address=".count))
+                }
+                if !process.isRunning { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            throw ChildError.noAddress(log)
+        }
+
+        func waitForExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
+            let deadline = ContinuousClock.now + timeout
+            while process.isRunning {
+                guard ContinuousClock.now < deadline else {
+                    process.interrupt()
+                    throw ChildError.stillRunning(log)
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            // Let the pipe drain.
+            try await Task.sleep(for: .milliseconds(100))
+            return process.terminationStatus
+        }
+
+        deinit {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            stderr.fileHandleForReading.readabilityHandler = nil
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    enum ChildError: Error { case noAddress(String), stillRunning(String) }
+
+    static func get(_ url: String) async throws -> (Int, String) {
+        let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func serveScrapesItselfAndFlushesTheStoreOnSIGTERM() async throws {
+        let child = try Child(arguments: ["serve", "--listen", "127.0.0.1:0", "--data-dir", "data"])
+        let address = try await child.address()
+        let started = ContinuousClock.now
+        let (status, body) = try await Self.get("http://\(address)/health")
+        #expect(status == 200)
+        #expect(body.contains(#""status":"ok""#))
+        #expect(ContinuousClock.now - started < .seconds(5))
+        let (readyStatus, _) = try await Self.get("http://\(address)/-/ready")
+        #expect(readyStatus == 200)
+
+        // The self-scrape of the embedded defaults runs every 15 s; wait for the first one.
+        var scraped = false
+        for _ in 0..<40 where !scraped {
+            try await Task.sleep(for: .milliseconds(500))
+            let (_, detail) = try await Self.get("http://\(address)/health/detailed")
+            scraped = detail.contains(#""up":"1""#)
+        }
+        #expect(scraped, "the self-scrape target never came up:\n\(child.log)")
+
+        kill(child.process.processIdentifier, SIGTERM)
+        #expect(try await child.waitForExit() == 0, "log:\n\(child.log)")
+        #expect(child.log.contains("store closed"))
+
+        // The store the server flushed holds its own series, read back through the Querier.
+        let store = try Store(options: StoreOptions(path: child.directory + "/data"))
+        let up = try store.querier().select(
+            [.equal("__name__", "up"), .equal("job", "sextant")], mint: 0, maxt: .max, hints: .init()
+        )
+        var cursor = try #require(up.first).samples
+        #expect(cursor.next()?.value == 1)
+        let http = try store.querier().select([.equal("__name__", "sextant_http_requests_total")], mint: 0, maxt: .max, hints: .init())
+        #expect(http.contains { $0.labels["handler"] == "/health" }, "the /health request made before the scrape is counted")
+        try store.close()
+    }
+
+    @Test func aTakenPortFailsWithTheAddressInTheMessage() async throws {
+        let first = try Child(arguments: ["serve", "--listen", "127.0.0.1:0", "--data-dir", "data"])
+        let address = try await first.address()
+        let second = try Child(arguments: ["serve", "--listen", address, "--data-dir", "data"])
+        let code = try await second.waitForExit()
+        #expect(code != 0)
+        #expect(second.log.contains("cannot listen on \(address)"), "log:\n\(second.log)")
+        kill(first.process.processIdentifier, SIGTERM)
+        #expect(try await first.waitForExit() == 0)
+    }
+
+    @Test func configCheckNamesLineAndKey() async throws {
+        let directory = FileManager.default.temporaryDirectory.path + "/sextant-cfg-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let bad = directory + "/bad.yml"
+        try "server:\n  listen: 127.0.0.1:8090\nstorage:\n  retention_tme: 15d\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let check = try Child(arguments: ["config", "check", bad])
+        #expect(try await check.waitForExit() == 1)
+        #expect(check.log.contains("\(bad):4:"), "log: \(check.log)")
+        #expect(check.log.contains("storage.retention_tme: unknown key"))
+
+        let serve = try Child(arguments: ["serve", "--config", bad, "--listen", "127.0.0.1:0"])
+        #expect(try await serve.waitForExit() == 2)
+        #expect(serve.log.contains("storage.retention_tme: unknown key"))
+
+        let good = directory + "/good.yml"
+        try "scrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: ['127.0.0.1:9100']\n".write(toFile: good, atomically: true, encoding: .utf8)
+        let ok = try Child(arguments: ["config", "check", good])
+        #expect(try await ok.waitForExit() == 0)
+    }
+}
