@@ -1,7 +1,9 @@
 public import Logging
+import Foundation
 import Synchronization
 
-/// The time-series store: series, samples, the WAL that makes them durable, and readers.
+/// The time-series store: series, samples, the WAL that makes them durable, the blocks the
+/// head is cut into, and readers over all of it.
 ///
 /// ```swift
 /// let store = try Store(options: StoreOptions(path: "./data"), logger: logger)
@@ -13,44 +15,92 @@ import Synchronization
 public final class Store: Sendable {
     public let options: StoreOptions
     let state: Mutex<State>
-    private let logger: Logger
-    /// Counted across the life of the process: WAL records found damaged and cut off.
+    let logger: Logger
+    /// What replaying the WAL at open found.
     public let replayReport: WALReplayReport
+    /// Block directories that failed validation at open and were moved to `<path>/corrupted/`.
+    public let corruptBlocks: [String]
+    let compacting = Mutex<Bool>(false)
 
     struct State: ~Copyable {
         var head = Head()
         var wal: WAL?
+        var blocks: [Block] = []
         var lastSync: Int64 = 0
+        var compactions = 0
     }
 
-    /// Opens the store, replaying the WAL. A damaged WAL tail is cut off and reported, never fatal.
+    var walDirectory: String { options.path + "/wal" }
+    var blocksDirectory: String { options.path + "/blocks" }
+
+    /// Opens the store: validates blocks (moving corrupt ones aside), replays the WAL. A
+    /// damaged WAL tail or block is reported, never fatal.
     public init(options: StoreOptions, logger: Logger = Logger(label: "sextant.tsdb")) throws(StorageError) {
         self.options = options
         self.logger = logger
         try FileIO.makeDirectory(options.path)
-        let walDirectory = options.path + "/wal"
+        try FileIO.makeDirectory(options.path + "/blocks")
+        let (blocks, corrupt) = try Self.openBlocks(options.path, logger: logger)
+        corruptBlocks = corrupt
+        let blocksEnd = blocks.map(\.meta.maxTime).max() ?? .min
+
         var head = Head()
         let window = options.outOfOrderWindow
-        let report = try WAL.replay(directory: walDirectory) { record in
+        let report = try WAL.replay(directory: options.path + "/wal") { record in
             switch record {
             case .series(let entries):
                 for entry in entries { head.restore(entry.ref, entry.labels) }
             case .samples(let entries):
-                for entry in entries where head[entry.ref] != nil {
+                for entry in entries where head[entry.ref] != nil && entry.timestamp >= blocksEnd {
                     // Replay is lenient: a sample the live head would now refuse was refused then too.
                     _ = head.insert(entry.ref, entry.timestamp, entry.value, window: max(window, .max / 4))
                 }
             }
         }
+        head.minValidTime = blocksEnd
         if let corruption = report.corruption {
             logger.error("WAL damaged; recovered what preceded it", metadata: ["detail": "\(corruption)"])
         }
-        logger.info("WAL replayed", metadata: [
-            "segments": "\(report.segments)", "series": "\(head.seriesCount)", "samples": "\(report.samples)",
+        logger.info("store opened", metadata: [
+            "blocks": "\(blocks.count)", "wal_segments": "\(report.segments)", "series": "\(head.seriesCount)",
+            "wal_samples": "\(report.samples)",
         ])
-        let wal = try WAL(directory: walDirectory, segmentSize: options.walSegmentSize, nextSegment: report.nextSegment)
+        let wal = try WAL(directory: options.path + "/wal", segmentSize: options.walSegmentSize, nextSegment: report.nextSegment)
         self.replayReport = report
-        self.state = Mutex(State(head: head, wal: wal))
+        self.state = Mutex(State(head: head, wal: wal, blocks: blocks))
+    }
+
+    /// Opens every block directory; leftovers of interrupted writes are removed, blocks that
+    /// a later compaction replaced are removed, damaged ones are moved aside.
+    static func openBlocks(_ path: String, logger: Logger) throws(StorageError) -> ([Block], [String]) {
+        let directory = path + "/blocks"
+        var blocks: [Block] = []
+        var corrupt: [String] = []
+        for name in try FileIO.listDirectory(directory) {
+            let full = directory + "/" + name
+            if name.hasSuffix(".tmp") {
+                try? FileManager.default.removeItem(atPath: full)
+                continue
+            }
+            guard ULID.isValid(name) else { continue }
+            do {
+                blocks.append(try Block(path: full))
+            } catch {
+                logger.error("block is damaged; moved aside", metadata: ["block": "\(name)", "reason": "\(error.reason)"])
+                try FileIO.makeDirectory(path + "/corrupted")
+                _ = rename(full, path + "/corrupted/" + name)
+                corrupt.append(name)
+            }
+        }
+        // A compaction that crashed after writing its output but before deleting its inputs
+        // leaves both: the output lists the inputs among its sources.
+        let replaced = Set(blocks.flatMap { b in b.meta.compaction.sources.filter { $0 != b.meta.ulid } })
+        blocks.removeAll { block in
+            guard replaced.contains(block.meta.ulid) else { return false }
+            try? FileManager.default.removeItem(atPath: block.path)
+            return true
+        }
+        return (blocks.sorted { $0.meta.minTime < $1.meta.minTime }, corrupt)
     }
 
     public func appender() -> StoreAppender { StoreAppender(store: self) }
@@ -79,6 +129,20 @@ public final class Store: Sendable {
         logger.info("store closed")
     }
 
+    /// Cardinality of the head, with the `top` entries of each list.
+    public func headStatistics(top: Int = 10) -> HeadStatistics {
+        state.withLock { state in
+            let postings = state.head.postings.statistics(top: top)
+            let range = state.head.timeRange
+            return HeadStatistics(
+                numSeries: state.head.seriesCount, numLabelPairs: postings.pairs,
+                chunkCount: state.head.chunkCount, minTime: range?.min, maxTime: range?.max,
+                seriesCountByMetricName: postings.byMetric, labelValueCountByLabelName: postings.valueCounts,
+                memoryInBytesByLabelName: postings.bytes, seriesCountByLabelValuePair: postings.pairsBySeries
+            )
+        }
+    }
+
     public var stats: StoreStats {
         state.withLock { state in
             StoreStats(
@@ -88,10 +152,18 @@ public final class Store: Sendable {
                 headMaxTime: state.head.timeRange?.max,
                 walBytes: state.wal?.size() ?? 0,
                 walCorruptions: replayReport.corruption == nil ? 0 : 1,
+                blocks: state.blocks.count,
+                blockBytes: state.blocks.reduce(0) { $0 + $1.sizeOnDisk },
+                blockSamples: state.blocks.reduce(0) { $0 + $1.meta.stats.numSamples },
+                compactions: state.compactions,
+                corruptBlocks: corruptBlocks.count,
                 counters: state.head.counters
             )
         }
     }
+
+    /// The blocks' metadata, oldest first.
+    public var blocks: [BlockMeta] { state.withLock { $0.blocks.map(\.meta) } }
 }
 
 /// A point-in-time view of the store's size and counters.
@@ -102,5 +174,10 @@ public struct StoreStats: Sendable, Equatable {
     public var headMaxTime: Int64?
     public var walBytes: Int
     public var walCorruptions: Int
+    public var blocks: Int
+    public var blockBytes: Int
+    public var blockSamples: Int
+    public var compactions: Int
+    public var corruptBlocks: Int
     public var counters: HeadCounters
 }

@@ -9,6 +9,10 @@ public struct StoreOptions: Sendable, Equatable {
     /// How long (ms) data is kept.
     public var retention: Int64
     public var labelLimits: LabelLimits
+    /// Span (ms) of the blocks the head is cut into; compaction merges them into multiples.
+    public var blockRange: Int64
+    /// Bytes of blocks to keep at most; 0 means no limit.
+    public var retentionSize: Int
 
     public init(
         path: String,
@@ -16,7 +20,9 @@ public struct StoreOptions: Sendable, Equatable {
         walSegmentSize: Int = 64 << 20,
         outOfOrderWindow: Int64 = 0,
         retention: Int64 = 15 * 86_400_000,
-        labelLimits: LabelLimits = .default
+        labelLimits: LabelLimits = .default,
+        blockRange: Int64 = 2 * 3_600_000,
+        retentionSize: Int = 0
     ) {
         self.path = path
         self.walSync = walSync
@@ -24,5 +30,13 @@ public struct StoreOptions: Sendable, Equatable {
         self.outOfOrderWindow = outOfOrderWindow
         self.retention = retention
         self.labelLimits = labelLimits
+        self.blockRange = blockRange
+        self.retentionSize = retentionSize
+    }
+
+    /// Block spans compaction builds: the block range times 3, 9 and 27, as Prometheus's
+    /// default exponential ranges, capped at a tenth of the retention.
+    var compactionRanges: [Int64] {
+        [blockRange * 3, blockRange * 9, blockRange * 27].filter { $0 <= max(retention / 10, blockRange * 3) }
     }
 }

@@ -11,13 +11,15 @@ struct ScrapeLoop {
     let store: Store
     let client: HTTPClient
     let limits: ExpositionLimits
+    let metadata: MetricMetadataStore
     /// Series written by the previous scrape, for staleness.
     private var previous: Set<Labels> = []
 
-    init(target: ScrapeTarget, store: Store, client: HTTPClient, limits: ExpositionLimits = .init()) {
+    init(target: ScrapeTarget, store: Store, client: HTTPClient, metadata: MetricMetadataStore, limits: ExpositionLimits = .init()) {
         self.target = target
         self.store = store
         self.client = client
+        self.metadata = metadata
         self.limits = limits
     }
 
@@ -111,11 +113,26 @@ struct ScrapeLoop {
     private func ingest(_ body: [UInt8], contentType: String?, at timestamp: Int64, into appender: inout StoreAppender, seen: inout Set<Labels>) throws(ScrapeError) -> Int {
         var parser = ExpositionParser(body, format: ExpositionFormat(contentType: contentType), limits: limits)
         var count = 0
+        var described: [String: MetricMetadataStore.Entry] = [:]
+        defer { metadata.update(target: target.url, described) }
         while true {
             let entry: ExpositionEntry?
             do { entry = try parser.next() } catch { throw .parse(error) }
             guard let entry else { break }
-            guard case .sample(let labels, let explicitTime, let value) = entry else { continue }
+            let labels: Labels, explicitTime: Int64?, value: Double
+            switch entry {
+            case .sample(let l, let t, let v):
+                (labels, explicitTime, value) = (l, t, v)
+            case .type(let metric, let type):
+                described[metric, default: .init(type: "unknown", help: "", unit: "")].type = type.rawValue
+                continue
+            case .help(let metric, let text):
+                described[metric, default: .init(type: "unknown", help: "", unit: "")].help = text
+                continue
+            case .unit(let metric, let unit):
+                described[metric, default: .init(type: "unknown", help: "", unit: "")].unit = unit
+                continue
+            }
             count += 1
             if target.sampleLimit > 0 && count > target.sampleLimit {
                 throw .sampleLimit(target.sampleLimit)

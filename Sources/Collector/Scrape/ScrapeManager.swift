@@ -13,6 +13,8 @@ public final class ScrapeManager: Service, Sendable {
     private let logger: Logger
     private let now: @Sendable () -> Int64
     private let state = Mutex<State>(State())
+    /// TYPE, HELP and UNIT from every target's latest scrape.
+    public let metadata = MetricMetadataStore()
 
     struct State {
         var configs: [ScrapeConfig] = []
@@ -80,7 +82,8 @@ public final class ScrapeManager: Service, Sendable {
     }
 
     private func loop(_ target: ScrapeTarget, client: HTTPClient) async {
-        var loop = ScrapeLoop(target: target, store: store, client: client)
+        var loop = ScrapeLoop(target: target, store: store, client: client, metadata: metadata)
+        defer { metadata.remove(target: target.url) }
         let interval = target.interval
         // A stable offset within the interval from the target's URL.
         var hasher = FNV1a()

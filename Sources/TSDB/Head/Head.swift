@@ -5,6 +5,8 @@ struct Head {
     private var refsByLabels: [Labels: SeriesRef] = [:]
     private(set) var postings = Postings()
     private(set) var counters = HeadCounters()
+    /// Samples older than this are in blocks already; the head refuses them as too old.
+    var minValidTime: Int64 = .min
 
     var seriesCount: Int { series.count }
 
@@ -48,7 +50,9 @@ struct Head {
     }
 
     mutating func insert(_ ref: SeriesRef, _ t: Int64, _ v: Double, window: Int64) -> Result<MemSeries.Insertion, AppendError> {
-        let result = series[Int(ref.rawValue) - 1].insert(t, v, window: window)
+        let result: Result<MemSeries.Insertion, AppendError> = t < minValidTime
+            ? .failure(.tooOld(series[Int(ref.rawValue) - 1].labels, timestamp: t, minValid: minValidTime))
+            : series[Int(ref.rawValue) - 1].insert(t, v, window: window)
         switch result {
         case .success(.appended), .success(.inserted): counters.samplesAppended += 1
         case .success(.duplicate): break
@@ -69,7 +73,32 @@ struct Head {
         }
     }
 
+    /// Drops every sample before `time` (they have been written to a block).
+    mutating func truncate(before time: Int64) {
+        for i in series.indices where series[i].samples.first.map({ $0.timestamp < time }) == true {
+            let keep = series[i].samples.partitioningIndex { $0.timestamp >= time }
+            series[i].samples.removeFirst(keep)
+        }
+    }
+
+    /// Every series with its samples in `[mint, maxt)`, sorted by labels, empty ones left out.
+    func samples(from mint: Int64, before maxt: Int64) -> [(labels: Labels, samples: [Sample])] {
+        series.compactMap { s -> (Labels, [Sample])? in
+            guard !s.labels.isEmpty else { return nil }
+            let slice = s.samples(from: mint, through: maxt - 1)
+            return slice.isEmpty ? nil : (s.labels, Array(slice))
+        }.sorted { $0.0 < $1.0 }
+    }
+
+    /// Series for a WAL checkpoint: every real series with its ref.
+    var liveSeries: [(ref: SeriesRef, labels: Labels)] {
+        series.compactMap { $0.labels.isEmpty ? nil : ($0.ref, $0.labels) }
+    }
+
     var sampleCount: Int { series.reduce(0) { $0 + $1.samples.count } }
+
+    /// Chunks of 120 samples each, as the head will cut them.
+    var chunkCount: Int { series.reduce(0) { $0 + ($1.samples.count + 119) / 120 } }
 
     var timeRange: (min: Int64, max: Int64)? {
         var lo = Int64.max, hi = Int64.min

@@ -35,6 +35,11 @@ public struct StoreAppender: Appender {
                     resolvedRef = state.head.getOrCreate(labels).ref
                 }
             }
+            if timestamp < state.head.minValidTime {
+                let problem = AppendError.tooOld(labels, timestamp: timestamp, minValid: state.head.minValidTime)
+                state.head.count(problem)
+                throw problem
+            }
             if let series = state.head[resolvedRef], let problem = series.check(timestamp, value, window: window) {
                 state.head.count(problem)
                 throw problem

@@ -1,32 +1,118 @@
-/// A pull iterator over one series' samples in time order.
+/// A pull iterator over one series' samples in time order, across the chunks of blocks and
+/// the samples of the head; chunks are decoded lazily as the cursor reaches them.
 ///
 /// ```swift
 /// var cursor = series.samples
 /// while let sample = cursor.next() { … }
+/// if let error = cursor.error { … }   // a chunk that failed to decode
 /// ```
 public struct SampleCursor: Sendable {
-    private let samples: ArraySlice<Sample>
-    private var index: Int
+    private var chunks: [EncodedChunk]
+    private var chunkIndex = 0
+    private var iterator: ChunkIterator?
+    private var tail: ArraySlice<Sample>
+    private var tailIndex: Int
+    private let mint: Int64
+    private let maxt: Int64
+    /// Set when a chunk turned out to be corrupt; the samples before it were returned.
+    public private(set) var error: ChunkError?
+
+    /// Samples from `chunks` (time-ordered, not overlapping each other or `tail`) and then
+    /// `tail`, limited to `[mint, maxt]`.
+    init(chunks: [EncodedChunk], tail: ArraySlice<Sample>, mint: Int64, maxt: Int64) {
+        self.chunks = chunks
+        self.tail = tail
+        self.tailIndex = tail.startIndex
+        self.mint = mint
+        self.maxt = maxt
+    }
 
     init(_ samples: ArraySlice<Sample>) {
-        self.samples = samples
-        self.index = samples.startIndex
+        self.init(chunks: [], tail: samples, mint: .min, maxt: .max)
+    }
+
+    /// Merges sources that may overlap in time (out-of-order data, overlapping blocks):
+    /// decodes them all and keeps one sample per timestamp, the later source winning.
+    static func merging(_ sources: [[EncodedChunk]], tail: ArraySlice<Sample>, mint: Int64, maxt: Int64) -> SampleCursor {
+        var all: [Sample] = []
+        var error: ChunkError?
+        for chunks in sources {
+            for chunk in chunks {
+                var it = ChunkIterator(chunk)
+                while let s = it.next(), s.timestamp <= maxt {
+                    if s.timestamp >= mint { all.append(s) }
+                }
+                if let e = it.error { error = e }
+            }
+        }
+        all.append(contentsOf: tail.lazy.filter { $0.timestamp >= mint && $0.timestamp <= maxt })
+        // Stable sort keeps source order for equal timestamps; keep the last of each run.
+        let sorted = all.enumerated().sorted { ($0.element.timestamp, $0.offset) < ($1.element.timestamp, $1.offset) }.map(\.element)
+        var merged: [Sample] = []
+        merged.reserveCapacity(sorted.count)
+        for s in sorted {
+            if merged.last?.timestamp == s.timestamp { merged[merged.count - 1] = s } else { merged.append(s) }
+        }
+        var cursor = SampleCursor(merged[...])
+        cursor.error = error
+        return cursor
     }
 
     /// The next sample, or nil when the series is exhausted.
     public mutating func next() -> Sample? {
-        guard index < samples.endIndex else { return nil }
-        defer { index += 1 }
-        return samples[index]
+        if let s = nextFromChunks() { return s }
+        return nextFromTail()
+    }
+
+    /// The next sample in `[mint, maxt]` from the chunks; nil once they are exhausted (or
+    /// past `maxt`, which also ends the tail).
+    private mutating func nextFromChunks() -> Sample? {
+        while true {
+            if iterator != nil {
+                while let s = iterator!.next() {
+                    if s.timestamp > maxt {
+                        chunkIndex = chunks.count
+                        iterator = nil
+                        tailIndex = tail.endIndex
+                        return nil
+                    }
+                    if s.timestamp >= mint { return s }
+                }
+                if let e = iterator!.error { error = e }
+                iterator = nil
+            }
+            guard chunkIndex < chunks.count else { return nil }
+            iterator = ChunkIterator(chunks[chunkIndex])
+            chunkIndex += 1
+        }
+    }
+
+    private mutating func nextFromTail() -> Sample? {
+        while tailIndex < tail.endIndex {
+            let s = tail[tailIndex]
+            tailIndex += 1
+            if s.timestamp > maxt {
+                tailIndex = tail.endIndex
+                return nil
+            }
+            if s.timestamp >= mint { return s }
+        }
+        return nil
     }
 
     /// Advances to the first sample at or after `timestamp` and returns it, never moving
-    /// backwards.
+    /// backwards. Whole chunks that end before `timestamp` are skipped without decoding.
     public mutating func seek(_ timestamp: Int64) -> Sample? {
-        if index < samples.endIndex, samples[index].timestamp < timestamp {
-            index = samples[index...].partitioningIndex { $0.timestamp >= timestamp }
+        if iterator == nil {
+            while chunkIndex < chunks.count && chunks[chunkIndex].maxTime < timestamp { chunkIndex += 1 }
         }
-        return next()
+        while let s = nextFromChunks() {
+            if s.timestamp >= timestamp { return s }
+        }
+        if tailIndex < tail.endIndex, tail[tailIndex].timestamp < timestamp {
+            tailIndex = tail[tailIndex...].partitioningIndex { $0.timestamp >= timestamp }
+        }
+        return nextFromTail()
     }
 
     /// All remaining samples; for tests and small series.

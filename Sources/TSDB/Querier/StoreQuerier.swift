@@ -1,25 +1,64 @@
 import Synchronization
 
-/// Reads committed data from a ``Store``. Each call copies what it selects out of the head
-/// under the lock, so the result stays valid while ingestion goes on.
+/// Reads committed data from a ``Store``: the blocks that overlap the range and the head.
+/// Each call copies what it selects out of the store under the lock, so the result stays
+/// valid while ingestion and compaction go on.
 public struct StoreQuerier: Querier {
     let store: Store
 
     public func select(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64, hints: SelectHints) throws(StorageError) -> [StoredSeries] {
-        let selected: [StoredSeries] = store.state.withLock { state in
-            state.head.postings.select(matchers).compactMap { ref in
+        let (blocks, headSeries): ([Block], [(SeriesRef, Labels, [Sample], Bool)]) = store.state.withLock { state in
+            let blocks = state.blocks.filter { $0.meta.maxTime > mint && $0.meta.minTime <= maxt }
+            let head = state.head.postings.select(matchers).compactMap { ref -> (SeriesRef, Labels, [Sample], Bool)? in
                 guard let series = state.head[ref], !series.labels.isEmpty, series.labels.matches(matchers) else { return nil }
-                let samples = hints.seriesOnly ? [] : series.samples(from: mint, through: maxt)
-                if samples.isEmpty {
-                    // A series with no samples in range is not part of the answer, unless only
-                    // labels were asked for and it has data in the range at all.
-                    guard hints.seriesOnly, let first = series.samples.first, let last = series.samples.last,
-                          first.timestamp <= maxt, last.timestamp >= mint else { return nil }
-                }
-                return StoredSeries(ref: ref, labels: series.labels, samples: SampleCursor(ArraySlice(Array(samples))))
+                let inRange = series.samples(from: mint, through: maxt)
+                return (ref, series.labels, hints.seriesOnly ? [] : Array(inRange), !inRange.isEmpty)
+            }
+            return (blocks, head)
+        }
+        // Labels → (ref, chunks per block in time order, head samples, has data in range).
+        var merged: [Labels: (ref: SeriesRef, chunks: [[EncodedChunk]], tail: [Sample], hasData: Bool)] = [:]
+        for block in blocks {
+            for ref in block.postings.select(matchers) {
+                let entry = block.series[Int(ref.rawValue) - 1]
+                guard entry.labels.matches(matchers) else { continue }
+                let overlapping = entry.chunks.contains { $0.maxTime >= mint && $0.minTime <= maxt }
+                guard overlapping else { continue }
+                let chunks = hints.seriesOnly ? [] : try block.chunks(of: entry, mint: mint, maxt: maxt)
+                merged[entry.labels, default: (.unknown, [], [], false)].chunks.append(chunks)
+                merged[entry.labels]!.hasData = true
             }
         }
-        return selected.sorted { $0.labels < $1.labels }
+        for (ref, labels, samples, hasData) in headSeries {
+            merged[labels, default: (.unknown, [], [], false)].ref = ref
+            merged[labels]!.tail = samples
+            merged[labels]!.hasData = merged[labels]!.hasData || hasData
+        }
+        var out: [StoredSeries] = []
+        out.reserveCapacity(merged.count)
+        for (labels, entry) in merged where entry.hasData {
+            let cursor: SampleCursor
+            if Self.overlaps(entry.chunks, tail: entry.tail) {
+                cursor = .merging(entry.chunks, tail: entry.tail[...], mint: mint, maxt: maxt)
+            } else {
+                cursor = SampleCursor(chunks: entry.chunks.flatMap { $0 }, tail: entry.tail[...], mint: mint, maxt: maxt)
+            }
+            out.append(StoredSeries(ref: entry.ref, labels: labels, samples: cursor))
+        }
+        return out.sorted { $0.labels < $1.labels }
+    }
+
+    /// Whether consecutive sources (each block's chunks, then the head) overlap in time.
+    static func overlaps(_ chunks: [[EncodedChunk]], tail: [Sample]) -> Bool {
+        var lastEnd = Int64.min
+        for source in chunks {
+            for chunk in source {
+                if chunk.minTime <= lastEnd { return true }
+                lastEnd = chunk.maxTime
+            }
+        }
+        if let first = tail.first, first.timestamp <= lastEnd { return true }
+        return false
     }
 
     public func labelNames(matching matchers: [LabelMatcher], mint: Int64, maxt: Int64) throws(StorageError) -> [String] {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// The write-ahead log: numbered segment files of checksummed records in `<data>/wal/`.
 ///
 /// Every commit is framed into one buffer and written with one `write(2)` before the
@@ -55,13 +58,16 @@ final class WAL {
         dirty = false
     }
 
-    private func roll() throws(StorageError) {
+    /// Starts a new segment; returns its number. Everything logged before is in lower ones.
+    @discardableResult
+    func roll() throws(StorageError) -> Int {
         try FileIO.sync(fd, path: segmentPath)
         FileIO.closeFile(fd)
         segment += 1
         fd = try FileIO.openForAppend(segmentPath)
         segmentBytes = 0
         FileIO.syncDirectory(directory)
+        return segment
     }
 
     /// Total bytes of all segments on disk.
@@ -99,14 +105,21 @@ extension WAL {
     static func replay(directory: String, apply: (WALRecord) -> Void) throws(StorageError) -> WALReplayReport {
         var report = WALReplayReport()
         try FileIO.makeDirectory(directory)
-        let segments = try FileIO.listDirectory(directory).compactMap { name -> Int? in
+        let names = try FileIO.listDirectory(directory)
+        let checkpoint = names.compactMap(Self.checkpointNumber).max()
+        var segments = names.compactMap { name -> Int? in
             name.count == 8 && name.allSatisfy(\.isNumber) ? Int(name) : nil
         }.sorted()
-        for (position, segment) in segments.enumerated() {
-            let path = Self.path(directory, segment)
+        if let checkpoint {
+            segments.removeAll { $0 < checkpoint }
+            report.nextSegment = checkpoint
+        }
+        let files = (checkpoint.map { [Self.checkpointPath(directory, $0)] } ?? []) + segments.map { Self.path(directory, $0) }
+        for (position, path) in files.enumerated() {
+            let segment = position == 0 && checkpoint != nil ? nil : Int(path.suffix(8))
             let bytes = try FileIO.readAll(path)
             report.segments += 1
-            report.nextSegment = segment + 1
+            if let segment { report.nextSegment = segment + 1 }
             let damage: (offset: Int, reason: String)? = bytes.withUnsafeBytes { raw in
                 var offset = 0
                 while offset < raw.count {
@@ -138,12 +151,70 @@ extension WAL {
             }
             if let damage {
                 try FileIO.truncate(path: path, to: damage.offset)
-                let later = segments[(position + 1)...]
-                for dropped in later { try FileIO.remove(Self.path(directory, dropped)) }
+                let later = files[(position + 1)...]
+                for dropped in later { try FileIO.remove(dropped) }
                 report.corruption = .init(segment: path, offset: damage.offset, reason: damage.reason, droppedSegments: later.count)
                 break
             }
         }
         return report
+    }
+}
+
+extension WAL {
+    static func checkpointPath(_ directory: String, _ segment: Int) -> String {
+        let digits = String(segment)
+        return directory + "/checkpoint." + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+    }
+
+    static func checkpointNumber(_ name: String) -> Int? {
+        guard name.hasPrefix("checkpoint."), !name.hasSuffix(".tmp") else { return nil }
+        return Int(name.dropFirst("checkpoint.".count))
+    }
+
+    /// Folds every segment below `segment` (and any older checkpoint) into
+    /// `checkpoint.<segment>`: series records for `liveSeries`, and the samples at or after
+    /// `keepFrom` (older ones are in blocks now). Then removes what it folded. Replay reads
+    /// the newest checkpoint, then the segments from its number on.
+    static func checkpoint(
+        directory: String, below segment: Int, keepFrom: Int64, liveSeries: [(ref: SeriesRef, labels: Labels)]
+    ) throws(StorageError) -> (removedSegments: Int, bytes: Int) {
+        let names = try FileIO.listDirectory(directory)
+        let previous = names.compactMap(checkpointNumber).filter { $0 < segment }.max()
+        let old = names.compactMap { name -> Int? in
+            name.count == 8 && name.allSatisfy(\.isNumber) ? Int(name) : nil
+        }.filter { $0 < segment && $0 >= (previous ?? 0) }.sorted()
+        var writer = ByteWriter(capacity: 1 << 16)
+        WALRecord.encodeSeries(liveSeries, into: &writer)
+        var kept: [(ref: SeriesRef, timestamp: Int64, value: Double)] = []
+        let live = Set(liveSeries.map(\.ref))
+        let sources = (previous.map { [checkpointPath(directory, $0)] } ?? []) + old.map { path(directory, $0) }
+        for source in sources {
+            let bytes = try FileIO.readAll(source)
+            bytes.withUnsafeBytes { raw in
+                var offset = 0
+                while raw.count - offset >= WALRecord.headerSize {
+                    let kind = raw[offset]
+                    let length = Int(raw.loadUnaligned(fromByteOffset: offset + 1, as: UInt32.self).littleEndian)
+                    let start = offset + WALRecord.headerSize
+                    guard length <= raw.count - start else { break }
+                    let payload = UnsafeRawBufferPointer(rebasing: raw[start..<start + length])
+                    offset = start + length
+                    guard let record = try? WALRecord.decode(kind: kind, payload: payload), case .samples(let samples) = record else { continue }
+                    for s in samples where s.timestamp >= keepFrom && live.contains(s.ref) { kept.append(s) }
+                    if kept.count >= 100_000 {
+                        WALRecord.encodeSamples(kept, into: &writer)
+                        kept.removeAll(keepingCapacity: true)
+                    }
+                }
+            }
+        }
+        if !kept.isEmpty { WALRecord.encodeSamples(kept, into: &writer) }
+        let target = checkpointPath(directory, segment)
+        try BlockWriter.writeFile(target + ".tmp", writer.bytes)
+        guard rename(target + ".tmp", target) == 0 else { throw StorageError("rename", path: target, reason: FileIO.errnoText()) }
+        FileIO.syncDirectory(directory)
+        for source in sources { try FileIO.remove(source) }
+        return (old.count, writer.bytes.count)
     }
 }

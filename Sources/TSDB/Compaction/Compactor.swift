@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// What one compaction pass did.
+public struct CompactionReport: Sendable, Equatable {
+    public var headBlocksCut = 0
+    public var blocksMerged = 0
+    public var blocksDeletedByRetention = 0
+    public var walSegmentsFolded = 0
+}
+
+extension Store {
+    /// Samples per chunk when the head is cut into blocks, as Prometheus.
+    static let samplesPerChunk = 120
+
+    /// One pass of background maintenance: cut full block ranges out of the head (then fold
+    /// the WAL they came from into a checkpoint), merge adjacent blocks into larger ranges,
+    /// and apply retention. `now` is the wall clock in ms; `force` cuts everything the head
+    /// holds (for `sextant tsdb compact`, with no server running).
+    @discardableResult
+    public func compact(now: Int64, force: Bool = false) throws(StorageError) -> CompactionReport {
+        let alreadyRunning = compacting.withLock { running in
+            defer { running = true }
+            return running
+        }
+        if alreadyRunning { return CompactionReport() }
+        defer { compacting.withLock { $0 = false } }
+        var report = CompactionReport()
+        while try cutHead(now: now, force: force, report: &report) {}
+        try mergeBlocks(now: now, report: &report)
+        try applyRetention(report: &report)
+        if report != CompactionReport() {
+            state.withLock { $0.compactions += 1 }
+            logger.info("compaction", metadata: [
+                "cut": "\(report.headBlocksCut)", "merged": "\(report.blocksMerged)",
+                "retention_deleted": "\(report.blocksDeletedByRetention)", "wal_segments_folded": "\(report.walSegmentsFolded)",
+            ])
+        }
+        return report
+    }
+
+    /// Cuts the oldest block range out of the head once the head spans 1.5 ranges past its
+    /// start, so the cut range is at least half a range in the past. Returns whether it cut.
+    private func cutHead(now: Int64, force: Bool, report: inout CompactionReport) throws(StorageError) -> Bool {
+        let range = options.blockRange
+        let snapshot: (lo: Int64, hi: Int64, series: [(labels: Labels, samples: [Sample])])? = state.withLock { state in
+            guard state.wal != nil, let span = state.head.timeRange else { return nil }
+            let lo = Self.alignDown(max(span.min, state.head.minValidTime), to: range)
+            let hi = lo + range
+            guard force || span.max - lo >= range * 3 / 2 else { return nil }
+            let cutEnd = force ? max(hi, span.max + 1) : hi
+            // From here on, samples for the cut range are too old: they would land in a head
+            // range that is already on disk.
+            state.head.minValidTime = max(state.head.minValidTime, cutEnd)
+            return (lo, cutEnd, state.head.samples(from: lo, before: cutEnd))
+        }
+        guard let snapshot else { return false }
+        var series: [(labels: Labels, chunks: [EncodedChunk])] = []
+        series.reserveCapacity(snapshot.series.count)
+        for s in snapshot.series {
+            var chunks: [EncodedChunk] = []
+            var start = 0
+            while start < s.samples.count {
+                let end = min(start + Self.samplesPerChunk, s.samples.count)
+                chunks.append(ChunkEncoder.encode(Array(s.samples[start..<end])))
+                start = end
+            }
+            series.append((s.labels, chunks))
+        }
+        var generator = SystemRandomNumberGenerator()
+        let ulid = ULID.make(milliseconds: UInt64(max(now, 0)), random: &generator)
+        if !series.isEmpty {
+            let meta = try BlockWriter(directory: blocksDirectory).write(series: series, minTime: snapshot.lo, maxTime: snapshot.hi, ulid: ulid)
+            let block: Block
+            do { block = try Block(path: blocksDirectory + "/" + meta.ulid) } catch {
+                throw StorageError("open new block", path: blocksDirectory + "/" + meta.ulid, reason: error.reason)
+            }
+            state.withLock { $0.blocks.append(block) }
+            report.headBlocksCut += 1
+        }
+        let fold: (segment: Int, live: [(ref: SeriesRef, labels: Labels)])? = try state.withLock { (state) throws(StorageError) in
+            state.head.truncate(before: snapshot.hi)
+            guard let wal = state.wal else { return nil }
+            return (try wal.roll(), state.head.liveSeries)
+        }
+        if let fold {
+            report.walSegmentsFolded += try WAL.checkpoint(directory: walDirectory, below: fold.segment, keepFrom: snapshot.hi, liveSeries: fold.live).removedSegments
+        }
+        return !series.isEmpty
+    }
+
+    /// Merges blocks that together fill one aligned compaction range.
+    private func mergeBlocks(now: Int64, report: inout CompactionReport) throws(StorageError) {
+        for range in options.compactionRanges {
+            let blocks = state.withLock { $0.blocks }
+            let newest = blocks.map(\.meta.maxTime).max() ?? .min
+            let groups = Dictionary(grouping: blocks) { Self.alignDown($0.meta.minTime, to: range) }
+            for (start, group) in groups.sorted(by: { $0.key < $1.key }) {
+                let end = start + range
+                guard group.count > 1, end <= newest, group.allSatisfy({ $0.meta.maxTime <= end && $0.meta.resolution == 0 }) else { continue }
+                try merge(group.sorted { $0.meta.minTime < $1.meta.minTime }, now: now)
+                report.blocksMerged += group.count
+            }
+        }
+    }
+
+    private func merge(_ blocks: [Block], now: Int64) throws(StorageError) {
+        var bySeries: [Labels: [EncodedChunk]] = [:]
+        for block in blocks {
+            for entry in block.series {
+                bySeries[entry.labels, default: []].append(contentsOf: try block.chunks(of: entry, mint: .min, maxt: .max))
+            }
+        }
+        let series = bySeries.map { (labels: $0.key, chunks: $0.value.sorted { $0.minTime < $1.minTime }) }.sorted { $0.labels < $1.labels }
+        var generator = SystemRandomNumberGenerator()
+        let ulid = ULID.make(milliseconds: UInt64(max(now, 0)), random: &generator)
+        let meta = try BlockWriter(directory: blocksDirectory).write(
+            series: series, minTime: blocks.map(\.meta.minTime).min()!, maxTime: blocks.map(\.meta.maxTime).max()!,
+            level: (blocks.map(\.meta.compaction.level).max() ?? 1) + 1,
+            sources: Array(Set(blocks.flatMap(\.meta.compaction.sources))).sorted(), ulid: ulid
+        )
+        let merged: Block
+        do { merged = try Block(path: blocksDirectory + "/" + meta.ulid) } catch {
+            throw StorageError("open merged block", path: blocksDirectory + "/" + meta.ulid, reason: error.reason)
+        }
+        let replaced = Set(blocks.map(\.meta.ulid))
+        state.withLock { state in
+            state.blocks.removeAll { replaced.contains($0.meta.ulid) }
+            state.blocks.append(merged)
+            state.blocks.sort { $0.meta.minTime < $1.meta.minTime }
+        }
+        for block in blocks { try? FileManager.default.removeItem(atPath: block.path) }
+    }
+
+    /// Deletes whole blocks older than the retention time (measured from the newest data)
+    /// and, with a size limit, the oldest blocks until the rest fit.
+    private func applyRetention(report: inout CompactionReport) throws(StorageError) {
+        let doomed: [Block] = state.withLock { state in
+            let newest = max(state.blocks.map(\.meta.maxTime).max() ?? .min, state.head.timeRange?.max ?? .min)
+            var doomed = state.blocks.filter { newest != .min && $0.meta.maxTime <= newest - options.retention }
+            if options.retentionSize > 0 {
+                var total = state.blocks.reduce(0) { $0 + $1.sizeOnDisk } + (state.wal?.size() ?? 0)
+                for block in state.blocks where total > options.retentionSize {
+                    if !doomed.contains(where: { $0 === block }) { doomed.append(block) }
+                    total -= block.sizeOnDisk
+                }
+            }
+            state.blocks.removeAll { block in doomed.contains { $0 === block } }
+            return doomed
+        }
+        for block in doomed { try? FileManager.default.removeItem(atPath: block.path) }
+        report.blocksDeletedByRetention += doomed.count
+    }
+
+    static func alignDown(_ t: Int64, to range: Int64) -> Int64 {
+        let r = t % range
+        return r >= 0 ? t - r : t - r - range
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+@testable import TSDB
+
+/// Head cuts, blocks, WAL checkpoints, merges and retention, checked through the Querier as
+/// a reader would see them.
+struct BlockTests {
+    static let hour: Int64 = 3_600_000
+
+    func read(_ store: Store, _ matchers: [LabelMatcher], mint: Int64 = .min, maxt: Int64 = .max) throws -> [Labels: [Sample]] {
+        var out: [Labels: [Sample]] = [:]
+        for series in try store.querier().select(matchers, mint: mint, maxt: maxt, hints: .init()) {
+            var cursor = series.samples
+            out[series.labels] = cursor.collect()
+            #expect(cursor.error == nil)
+        }
+        return out
+    }
+
+    /// Appends `hours` of 15 s samples for `count` series with node-exporter-like values.
+    func fill(_ store: Store, series count: Int, from start: Int64, hours: Int64, into expected: inout [Labels: [Sample]]) throws {
+        var app = store.appender()
+        var t = start
+        var step = 0
+        while t < start + hours * Self.hour {
+            for i in 0..<count {
+                let labels = Labels(["__name__": i % 2 == 0 ? "node_cpu_seconds_total" : "node_load1", "instance": "host\(i)"])
+                let value = i % 2 == 0 ? Double(step) * 0.25 + Double(i) : Double((step * 7 + i) % 13) / 10
+                try app.append(.unknown, labels, t, value)
+                expected[labels, default: []].append(Sample(t, value))
+            }
+            try app.commit()
+            t += 15_000
+            step += 1
+        }
+    }
+
+    @Test func headIsCutIntoBlocksAndReadsStayTheSame() throws {
+        let dir = TemporaryDirectory()
+        var expected: [Labels: [Sample]] = [:]
+        let store = try Store(options: StoreOptions(path: dir.path))
+        try fill(store, series: 20, from: 0, hours: 6, into: &expected)
+        let report = try store.compact(now: 6 * Self.hour)
+        #expect(report.headBlocksCut == 2, "0–2h and 2–4h are cut; 4–6h spans less than 1.5 ranges and stays in the head")
+        #expect(store.blocks.map(\.minTime) == [0, 2 * Self.hour])
+        #expect(store.blocks.allSatisfy { $0.stats.numSeries == 20 })
+        #expect(try read(store, [.equal("instance", "host3")]) == expected.filter { $0.key["instance"] == "host3" })
+        let all = try read(store, [try LabelMatcher(.regexMatch, "instance", ".+")])
+        #expect(all == expected)
+        // A window straddling the block boundary and the head.
+        let window = try read(store, [.equal("instance", "host0")], mint: 2 * Self.hour - 30_000, maxt: 4 * Self.hour + 30_000)
+        #expect(window.values.first?.count == 8 * 60 + 5)
+        // Samples for a range already on disk are refused as too old.
+        var app = store.appender()
+        #expect(throws: AppendError.self) { try app.append(.unknown, Labels(["__name__": "x"]), Self.hour, 1) }
+    }
+
+    @Test func blocksAndCheckpointSurviveRestart() throws {
+        let dir = TemporaryDirectory()
+        var expected: [Labels: [Sample]] = [:]
+        do {
+            let store = try Store(options: StoreOptions(path: dir.path))
+            try fill(store, series: 10, from: 0, hours: 6, into: &expected)
+            try store.compact(now: 6 * Self.hour)
+            // More samples after the checkpoint, then a crash (no close).
+            try fill(store, series: 10, from: 6 * Self.hour, hours: 1, into: &expected)
+        }
+        let walFiles = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/wal")
+        #expect(walFiles.contains { $0.hasPrefix("checkpoint.") })
+        let reopened = try Store(options: StoreOptions(path: dir.path))
+        #expect(reopened.blocks.count == 2)
+        #expect(try read(reopened, [try LabelMatcher(.regexMatch, "instance", ".+")]) == expected)
+    }
+
+    @Test func adjacentBlocksMergeIntoALargerRange() throws {
+        let dir = TemporaryDirectory()
+        var expected: [Labels: [Sample]] = [:]
+        let store = try Store(options: StoreOptions(path: dir.path))
+        try fill(store, series: 6, from: 0, hours: 8, into: &expected)
+        try store.compact(now: 8 * Self.hour)
+        let metas = store.blocks
+        #expect(metas.first?.minTime == 0)
+        #expect(metas.first?.maxTime == 6 * Self.hour, "three 2 h blocks became one 6 h block")
+        #expect(metas.first?.compaction.level == 2)
+        #expect(metas.first?.compaction.sources.count == 3)
+        let directories = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/blocks")
+        #expect(directories.count == metas.count, "merged inputs are deleted")
+        #expect(try read(store, [try LabelMatcher(.regexMatch, "instance", ".+")]) == expected)
+    }
+
+    @Test func retentionDeletesWholeOldBlocks() throws {
+        let dir = TemporaryDirectory()
+        var expected: [Labels: [Sample]] = [:]
+        let store = try Store(options: StoreOptions(path: dir.path, retention: 3 * Self.hour))
+        try fill(store, series: 4, from: 0, hours: 7, into: &expected)
+        let report = try store.compact(now: 7 * Self.hour)
+        #expect(report.headBlocksCut == 2)
+        // The newest sample is at 7 h - 15 s: the 0–2 h block ends more than 3 h before it, the
+        // 2–4 h block does not (quite).
+        #expect(report.blocksDeletedByRetention == 1)
+        #expect(store.blocks.map(\.minTime) == [2 * Self.hour])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/blocks").count == 1)
+        let remaining = try read(store, [.equal("instance", "host1")])
+        #expect(remaining.values.first?.first?.timestamp == 2 * Self.hour)
+    }
+
+    @Test func aDamagedBlockIsMovedAsideAndTheStoreStillOpens() throws {
+        let dir = TemporaryDirectory()
+        var expected: [Labels: [Sample]] = [:]
+        do {
+            let store = try Store(options: StoreOptions(path: dir.path))
+            try fill(store, series: 4, from: 0, hours: 4, into: &expected)
+            try store.compact(now: 4 * Self.hour)
+            try store.close()
+        }
+        let blocks = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/blocks")
+        let victim = try #require(blocks.first)
+        let index = dir.path + "/blocks/\(victim)/index"
+        var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: index)))
+        bytes[bytes.count / 2] ^= 0x5A
+        try Data(bytes).write(to: URL(fileURLWithPath: index))
+
+        let store = try Store(options: StoreOptions(path: dir.path))
+        #expect(store.corruptBlocks == [victim])
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/corrupted/\(victim)"))
+        // The head (WAL) data after the damaged block is still served.
+        #expect(try read(store, [.equal("instance", "host0")]).values.first?.isEmpty == false)
+    }
+
+    @Test func interruptedBlockWritesAreCleanedUp() throws {
+        let dir = TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir.path + "/blocks/01ARZ3NDEKTSV4RRFFQ69G5FAV.tmp", withIntermediateDirectories: true)
+        _ = try Store(options: StoreOptions(path: dir.path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/blocks").isEmpty)
+    }
+
+    @Test func blockIndexRefusesGarbage() {
+        #expect(throws: BlockIndex.Failure.self) { try BlockIndex.decode([]) }
+        #expect(throws: BlockIndex.Failure.self) { try BlockIndex.decode(Array("SXIX".utf8) + [1] + [UInt8](repeating: 0xFF, count: 20)) }
+        let valid = BlockIndex.encode([.init(labels: Labels(["__name__": "up"]), chunks: [
+            .init(page: 0, offset: 0, length: 10, encoding: 1, count: 3, minTime: 0, maxTime: 30_000),
+        ])])
+        for cut in stride(from: 0, to: valid.count, by: 1) {
+            #expect(throws: BlockIndex.Failure.self) { try BlockIndex.decode(Array(valid[..<cut])) }
+        }
+        #expect((try? BlockIndex.decode(valid))?.first?.chunks.first?.maxTime == 30_000)
+    }
+}
