@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "Query",
             dependencies: ["TSDB"],
-            exclude: ["Parser", "Engine", "PromQLNumber.swift"],
+            exclude: ["Engine"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -114,7 +114,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB"], swiftSettings: swiftSettings),
-        .testTarget(name: "QueryTests", dependencies: ["Query"], exclude: ["testdata", "ParserTests.swift", "ParseScript.swift"], swiftSettings: swiftSettings),
+        .testTarget(name: "QueryTests", dependencies: ["Query"], exclude: ["testdata"], swiftSettings: swiftSettings),
         .testTarget(name: "CollectorTests", dependencies: ["Collector"], exclude: ["RemoteWriteTests.swift", "LineProtocolTests.swift", "HostCollectorTests.swift"], swiftSettings: swiftSettings),
         .testTarget(name: "AlertingTests", dependencies: ["Alerting"], swiftSettings: swiftSettings),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics"], swiftSettings: swiftSettings),

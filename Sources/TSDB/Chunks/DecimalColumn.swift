@@ -79,11 +79,11 @@ enum DecimalColumn {
             }
             let bits = sample.value.bitPattern
             exceptions.append(Exception(index: i, bits: bits))
-            exceptionBytes += uvarintLength(UInt64(i - previousException - 1) << 3)
+            exceptionBytes += PackedInts.uvarintLength(UInt64(i - previousException - 1) << 3)
                 + (SpecialFloat(classifying: bits) == .raw ? 8 : 0)
             previousException = i
         }
-        if !exceptions.isEmpty { exceptionBytes += uvarintLength(UInt64(exceptions.count)) }
+        if !exceptions.isEmpty { exceptionBytes += PackedInts.uvarintLength(UInt64(exceptions.count)) }
         var (order, packed, columnBytes) = (0, PackedInts.Plan?.none, 0)
         if !column.isEmpty {
             (order, packed, columnBytes) = chooseOrder(column)
@@ -101,13 +101,13 @@ enum DecimalColumn {
         var deltas = [Int64](repeating: 0, count: k - 1)
         for i in 1..<k { deltas[i - 1] = m[i] &- m[i - 1] }
         let deltaPlan = PackedInts.plan(deltas)
-        let deltaBytes = uvarintLength(zigzag(m[0])) + deltaPlan.estimatedBytes
+        let deltaBytes = PackedInts.uvarintLength(PackedInts.zigzag(m[0])) + deltaPlan.estimatedBytes
         if deltaBytes < best.2 { best = (1, deltaPlan, deltaBytes) }
         guard k >= 3 else { return best }
         var second = [Int64](repeating: 0, count: k - 2)
         for i in 1..<(k - 1) { second[i - 1] = deltas[i] &- deltas[i - 1] }
         let secondPlan = PackedInts.plan(second)
-        let secondBytes = uvarintLength(zigzag(m[0])) + uvarintLength(zigzag(deltas[0])) + secondPlan.estimatedBytes
+        let secondBytes = PackedInts.uvarintLength(PackedInts.zigzag(m[0])) + PackedInts.uvarintLength(PackedInts.zigzag(deltas[0])) + secondPlan.estimatedBytes
         if secondBytes < best.2 { best = (2, secondPlan, secondBytes) }
         return best
     }

@@ -66,7 +66,7 @@ enum PackedInts {
         let first = values[0]
         var gcd: UInt64 = 0
         for v in values {
-            gcd = greatestCommonDivisor(gcd, (v &- first).magnitude)
+            gcd = ColumnStatistics.greatestCommonDivisor(gcd, (v &- first).magnitude)
             if gcd == 1 { break }
         }
         if gcd == 0 || gcd > UInt64(Int64.max) { gcd = 1 }
@@ -87,23 +87,14 @@ enum PackedInts {
         var best = plain(quotients, center: midrange, first: first, gcd: gcd)
         guard case .plain(let chosen) = best.layout, chosen.width > 0 else { return best }
 
-        var sorted = quotients
-        unstableSort(&sorted)
         // The median trims outliers on both sides into exceptions.
-        let median = sorted[n / 2]
-        if median != midrange {
-            let other = plain(quotients, center: median, first: first, gcd: gcd)
+        let middle = ColumnStatistics.median(quotients)
+        if middle != midrange {
+            let other = plain(quotients, center: middle, first: first, gcd: gcd)
             if other.estimatedBits < best.estimatedBits { best = other }
         }
-        guard allowSparse && n >= 8 else { return best }
-        var frequent = sorted[0]
-        var frequency = 0
-        var run = 0
-        for i in 0..<n {
-            run = i > 0 && sorted[i] == sorted[i - 1] ? run + 1 : 1
-            if run > frequency { (frequent, frequency) = (sorted[i], run) }
-        }
-        guard frequency * 8 >= n && frequency < n else { return best }
+        guard allowSparse && n >= 8, best.estimatedBits > n + 32,
+              let (frequent, frequency) = ColumnStatistics.mostFrequent(quotients), frequency < n else { return best }
         let frequentValue = first &+ frequent &* divisor
         var differs = [Bool](repeating: false, count: n)
         var rest: [Int64] = []
@@ -370,68 +361,15 @@ enum PackedInts {
     static func readVarint(_ reader: inout ByteReader, _ what: String) throws(ChunkDecodingFailure) -> Int64 {
         unzigzag(try readUvarint(&reader, what))
     }
-}
 
-@inline(__always)
-func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
+    // MARK: integer helpers shared by the columns
 
-@inline(__always)
-func unzigzag(_ u: UInt64) -> Int64 { Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1))) }
+    @inline(__always)
+    static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
 
-@inline(__always)
-func uvarintLength(_ v: UInt64) -> Int { max(1, (64 - v.leadingZeroBitCount + 6) / 7) }
+    @inline(__always)
+    static func unzigzag(_ u: UInt64) -> Int64 { Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1))) }
 
-/// Quicksort with median-of-three pivots and insertion sort for short runs: the standard
-/// library's stable sort was a third of the encoder's time on 120-value columns.
-func unstableSort(_ values: inout [Int64]) {
-    values.withUnsafeMutableBufferPointer { buffer in
-        guard let base = buffer.baseAddress, buffer.count > 1 else { return }
-        var stack: [(Int, Int)] = [(0, buffer.count - 1)]
-        while let (low, high) = stack.popLast() {
-            if high - low < 16 {
-                if high > low {
-                    for i in (low + 1)...high {
-                        let v = base[i]
-                        var j = i - 1
-                        while j >= low && base[j] > v {
-                            base[j + 1] = base[j]
-                            j -= 1
-                        }
-                        base[j + 1] = v
-                    }
-                }
-                continue
-            }
-            let middle = low + (high - low) / 2
-            if base[middle] < base[low] { swap(&base[middle], &base[low]) }
-            if base[high] < base[low] { swap(&base[high], &base[low]) }
-            if base[high] < base[middle] { swap(&base[high], &base[middle]) }
-            let pivot = base[middle]
-            var i = low
-            var j = high
-            while i <= j {
-                while base[i] < pivot { i += 1 }
-                while base[j] > pivot { j -= 1 }
-                if i <= j {
-                    swap(&base[i], &base[j])
-                    i += 1
-                    j -= 1
-                }
-            }
-            // Smaller side last so it is taken next and the stack stays logarithmic.
-            if j - low < high - i {
-                if i < high { stack.append((i, high)) }
-                if low < j { stack.append((low, j)) }
-            } else {
-                if low < j { stack.append((low, j)) }
-                if i < high { stack.append((i, high)) }
-            }
-        }
-    }
-}
-
-func greatestCommonDivisor(_ a: UInt64, _ b: UInt64) -> UInt64 {
-    var (a, b) = (a, b)
-    while b != 0 { (a, b) = (b, a % b) }
-    return a
+    @inline(__always)
+    static func uvarintLength(_ v: UInt64) -> Int { max(1, (64 - v.leadingZeroBitCount + 6) / 7) }
 }

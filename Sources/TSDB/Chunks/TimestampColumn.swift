@@ -51,9 +51,7 @@ enum TimestampColumn {
         var best = Plan(mode: .deltas, packed: deltaPlan, estimatedBytes: deltaPlan.estimatedBytes)
         guard deltaPlan.estimatedBytes > 4 else { return best }
 
-        var sortedDeltas = deltas
-        unstableSort(&sortedDeltas)
-        let median = sortedDeltas[sortedDeltas.count / 2]
+        let median = ColumnStatistics.median(deltas)
         let average = averageStep(span: span, intervals: intervals)
         var residuals = deltas
         for (mode, step) in [(Mode.averageGrid, average), (.grid, median)] where mode == .averageGrid || median != average {
@@ -61,7 +59,7 @@ enum TimestampColumn {
                 residuals[i - 1] = samples[i].timestamp &- (first &+ Int64(i) &* step)
             }
             let gridPlan = PackedInts.plan(residuals)
-            let bytes = gridPlan.estimatedBytes + (mode == .grid ? uvarintLength(zigzag(step)) : 0)
+            let bytes = gridPlan.estimatedBytes + (mode == .grid ? PackedInts.uvarintLength(PackedInts.zigzag(step)) : 0)
             if bytes < best.estimatedBytes {
                 best = Plan(mode: mode, step: step, packed: gridPlan, estimatedBytes: bytes)
             }

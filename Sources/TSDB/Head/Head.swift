@@ -75,18 +75,15 @@ struct Head {
 
     /// Drops every sample before `time` (they have been written to a block).
     mutating func truncate(before time: Int64) {
-        for i in series.indices where series[i].samples.first.map({ $0.timestamp < time }) == true {
-            let keep = series[i].samples.partitioningIndex { $0.timestamp >= time }
-            series[i].samples.removeFirst(keep)
-        }
+        for i in series.indices { series[i].truncate(before: time) }
     }
 
     /// Every series with its samples in `[mint, maxt)`, sorted by labels, empty ones left out.
     func samples(from mint: Int64, before maxt: Int64) -> [(labels: Labels, samples: [Sample])] {
         series.compactMap { s -> (Labels, [Sample])? in
             guard !s.labels.isEmpty else { return nil }
-            let slice = s.samples(from: mint, through: maxt - 1)
-            return slice.isEmpty ? nil : (s.labels, Array(slice))
+            let samples = s.samples(from: mint, through: maxt - 1)
+            return samples.isEmpty ? nil : (s.labels, samples)
         }.sorted { $0.0 < $1.0 }
     }
 
@@ -95,17 +92,16 @@ struct Head {
         series.compactMap { $0.labels.isEmpty ? nil : ($0.ref, $0.labels) }
     }
 
-    var sampleCount: Int { series.reduce(0) { $0 + $1.samples.count } }
+    var sampleCount: Int { series.reduce(0) { $0 + $1.sampleCount } }
 
-    /// Chunks of 120 samples each, as the head will cut them.
-    var chunkCount: Int { series.reduce(0) { $0 + ($1.samples.count + 119) / 120 } }
+    var chunkCount: Int { series.reduce(0) { $0 + $1.chunkCount } }
 
     var timeRange: (min: Int64, max: Int64)? {
         var lo = Int64.max, hi = Int64.min
         for s in series {
-            guard let first = s.samples.first, let last = s.samples.last else { continue }
-            lo = min(lo, first.timestamp)
-            hi = max(hi, last.timestamp)
+            guard let first = s.minTime else { continue }
+            lo = min(lo, first)
+            hi = max(hi, s.maxTime)
         }
         return lo <= hi ? (lo, hi) : nil
     }

@@ -1,49 +1,119 @@
-/// One series in the head: its labels and the samples not yet cut into a block.
+/// One series in the head: its labels and the samples not yet cut into a block, kept
+/// encoded: closed 120-sample XOR chunks, the open chunk being appended to, and a small
+/// sorted buffer of out-of-order samples accepted inside the window.
 struct MemSeries {
     let ref: SeriesRef
     let labels: Labels
-    /// Sorted by timestamp, unique timestamps.
-    var samples: [Sample] = []
+    private(set) var chunks: [EncodedChunk] = []
+    private var open = XORChunkAppender()
+    private(set) var last: Sample?
+    /// Accepted out-of-order samples, sorted, unique timestamps.
+    private(set) var outOfOrder: [Sample] = []
     /// Whether the series record has reached the WAL.
     var logged: Bool
 
-    var maxTime: Int64 { samples.last?.timestamp ?? .min }
+    init(ref: SeriesRef, labels: Labels, logged: Bool) {
+        self.ref = ref
+        self.labels = labels
+        self.logged = logged
+    }
+
+    static let samplesPerChunk = 120
+
+    var maxTime: Int64 { last?.timestamp ?? .min }
+
+    var minTime: Int64? {
+        let inOrder = chunks.first?.minTime ?? (open.count > 0 ? open.snapshot().minTime : nil)
+        switch (inOrder, outOfOrder.first?.timestamp) {
+        case (let a?, let b?): return min(a, b)
+        case (let a?, nil): return a
+        case (nil, let b?): return b
+        default: return nil
+        }
+    }
+
+    var sampleCount: Int { chunks.reduce(0) { $0 + $1.count } + open.count + outOfOrder.count }
+    var chunkCount: Int { chunks.count + (open.count > 0 ? 1 : 0) + (outOfOrder.isEmpty ? 0 : 1) }
+    var isEmpty: Bool { last == nil && outOfOrder.isEmpty }
 
     enum Insertion { case appended, duplicate, inserted }
 
-    /// Places a sample in time order. `window` bounds how far behind the newest sample an
-    /// out-of-order sample may land.
+    /// Places a sample. `window` bounds how far behind the newest sample an out-of-order
+    /// sample may land.
     mutating func insert(_ t: Int64, _ v: Double, window: Int64) -> Result<Insertion, AppendError> {
-        guard let last = samples.last, t <= last.timestamp else {
-            samples.append(Sample(t, v))
+        if let problem = check(t, v, window: window) { return .failure(problem) }
+        guard let newest = last, t <= newest.timestamp else {
+            if open.count >= Self.samplesPerChunk {
+                chunks.append(open.snapshot())
+                open = XORChunkAppender()
+            }
+            open.append(t, v)
+            last = Sample(t, v)
             return .success(.appended)
         }
-        if t == last.timestamp {
-            return last.value.bitPattern == v.bitPattern ? .success(.duplicate) : .failure(.duplicateTimestamp(labels, timestamp: t))
-        }
-        if t < last.timestamp - window { return .failure(.outOfOrder(labels, timestamp: t, newest: last.timestamp)) }
-        let index = samples.partitioningIndex { $0.timestamp >= t }
-        if index < samples.count && samples[index].timestamp == t {
-            return samples[index].value.bitPattern == v.bitPattern ? .success(.duplicate) : .failure(.duplicateTimestamp(labels, timestamp: t))
-        }
-        samples.insert(Sample(t, v), at: index)
+        if t == newest.timestamp { return .success(.duplicate) }
+        let index = outOfOrder.partitioningIndex { $0.timestamp >= t }
+        if index < outOfOrder.count && outOfOrder[index].timestamp == t { return .success(.duplicate) }
+        outOfOrder.insert(Sample(t, v), at: index)
         return .success(.inserted)
     }
 
-    /// Whether `insert` would accept the sample, without storing it.
+    /// Why `insert` would refuse the sample, if it would.
     func check(_ t: Int64, _ v: Double, window: Int64) -> AppendError? {
-        guard let last = samples.last, t <= last.timestamp else { return nil }
-        if t == last.timestamp {
-            return last.value.bitPattern == v.bitPattern ? nil : .duplicateTimestamp(labels, timestamp: t)
+        guard let newest = last, t <= newest.timestamp else { return nil }
+        if t == newest.timestamp {
+            return newest.value.bitPattern == v.bitPattern ? nil : .duplicateTimestamp(labels, timestamp: t)
         }
-        if t < last.timestamp - window { return .outOfOrder(labels, timestamp: t, newest: last.timestamp) }
+        if t < newest.timestamp - window { return .outOfOrder(labels, timestamp: t, newest: newest.timestamp) }
+        let index = outOfOrder.partitioningIndex { $0.timestamp >= t }
+        if index < outOfOrder.count && outOfOrder[index].timestamp == t && outOfOrder[index].value.bitPattern != v.bitPattern {
+            return .duplicateTimestamp(labels, timestamp: t)
+        }
         return nil
     }
 
-    func samples(from mint: Int64, through maxt: Int64) -> ArraySlice<Sample> {
-        let lower = samples.partitioningIndex { $0.timestamp >= mint }
-        let upper = samples.partitioningIndex { $0.timestamp > maxt }
-        return lower < upper ? samples[lower..<upper] : []
+    /// What a reader needs for `[mint, maxt]`: the in-order chunks overlapping it (the open
+    /// one as a snapshot) and the out-of-order samples in it.
+    func read(from mint: Int64, through maxt: Int64) -> (chunks: [EncodedChunk], outOfOrder: ArraySlice<Sample>) {
+        var selected = chunks.filter { $0.maxTime >= mint && $0.minTime <= maxt }
+        if open.count > 0, let last, last.timestamp >= mint {
+            let snapshot = open.snapshot()
+            if snapshot.minTime <= maxt { selected.append(snapshot) }
+        }
+        let lower = outOfOrder.partitioningIndex { $0.timestamp >= mint }
+        let upper = outOfOrder.partitioningIndex { $0.timestamp > maxt }
+        return (selected, lower < upper ? outOfOrder[lower..<upper] : [])
+    }
+
+    /// Whether any sample lies in `[mint, maxt]`.
+    func hasSamples(from mint: Int64, through maxt: Int64) -> Bool {
+        let (chunks, ooo) = read(from: mint, through: maxt)
+        if !ooo.isEmpty { return true }
+        for chunk in chunks {
+            var it = ChunkIterator(chunk)
+            if let s = it.seek(mint), s.timestamp <= maxt { return true }
+        }
+        return false
+    }
+
+    /// Decoded samples in `[mint, maxt]`, merged with the out-of-order ones.
+    func samples(from mint: Int64, through maxt: Int64) -> [Sample] {
+        let (chunks, ooo) = read(from: mint, through: maxt)
+        var cursor = ooo.isEmpty
+            ? SampleCursor(chunks: chunks, tail: [], mint: mint, maxt: maxt)
+            : SampleCursor.merging([chunks], tail: ooo, mint: mint, maxt: maxt)
+        return cursor.collect()
+    }
+
+    /// Drops every sample before `time`; chunks straddling it are re-encoded.
+    mutating func truncate(before time: Int64) {
+        guard let minTime, minTime < time else { return }
+        let keep = samples(from: time, through: .max)
+        chunks = []
+        open = XORChunkAppender()
+        outOfOrder = []
+        last = nil
+        for s in keep { _ = insert(s.timestamp, s.value, window: .max / 4) }
     }
 }
 

@@ -7,17 +7,21 @@ public struct StoreQuerier: Querier {
     let store: Store
 
     public func select(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64, hints: SelectHints) throws(StorageError) -> [StoredSeries] {
-        let (blocks, headSeries): ([Block], [(SeriesRef, Labels, [Sample], Bool)]) = store.state.withLock { state in
+        typealias HeadPart = (ref: SeriesRef, labels: Labels, chunks: [EncodedChunk], outOfOrder: ArraySlice<Sample>)
+        let (blocks, headSeries): ([Block], [HeadPart]) = store.state.withLock { state in
             let blocks = state.blocks.filter { $0.meta.maxTime > mint && $0.meta.minTime <= maxt }
-            let head = state.head.postings.select(matchers).compactMap { ref -> (SeriesRef, Labels, [Sample], Bool)? in
+            let head = state.head.postings.select(matchers).compactMap { ref -> HeadPart? in
                 guard let series = state.head[ref], !series.labels.isEmpty, series.labels.matches(matchers) else { return nil }
-                let inRange = series.samples(from: mint, through: maxt)
-                return (ref, series.labels, hints.seriesOnly ? [] : Array(inRange), !inRange.isEmpty)
+                if hints.seriesOnly {
+                    return series.hasSamples(from: mint, through: maxt) ? (ref, series.labels, [], []) : nil
+                }
+                let (chunks, ooo) = series.read(from: mint, through: maxt)
+                return chunks.isEmpty && ooo.isEmpty ? nil : (ref, series.labels, chunks, ooo)
             }
             return (blocks, head)
         }
-        // Labels → (ref, chunks per block in time order, head samples, has data in range).
-        var merged: [Labels: (ref: SeriesRef, chunks: [[EncodedChunk]], tail: [Sample], hasData: Bool)] = [:]
+        // Labels → (ref, chunks per source in time order, out-of-order head samples, has data in range).
+        var merged: [Labels: (ref: SeriesRef, chunks: [[EncodedChunk]], tail: ArraySlice<Sample>, hasData: Bool)] = [:]
         for block in blocks {
             for ref in block.postings.select(matchers) {
                 let entry = block.series[Int(ref.rawValue) - 1]
@@ -29,19 +33,20 @@ public struct StoreQuerier: Querier {
                 merged[entry.labels]!.hasData = true
             }
         }
-        for (ref, labels, samples, hasData) in headSeries {
-            merged[labels, default: (.unknown, [], [], false)].ref = ref
-            merged[labels]!.tail = samples
-            merged[labels]!.hasData = merged[labels]!.hasData || hasData
+        for part in headSeries {
+            merged[part.labels, default: (.unknown, [], [], false)].ref = part.ref
+            merged[part.labels]!.chunks.append(part.chunks)
+            merged[part.labels]!.tail = part.outOfOrder
+            merged[part.labels]!.hasData = true
         }
         var out: [StoredSeries] = []
         out.reserveCapacity(merged.count)
         for (labels, entry) in merged where entry.hasData {
             let cursor: SampleCursor
             if Self.overlaps(entry.chunks, tail: entry.tail) {
-                cursor = .merging(entry.chunks, tail: entry.tail[...], mint: mint, maxt: maxt)
+                cursor = .merging(entry.chunks, tail: entry.tail, mint: mint, maxt: maxt)
             } else {
-                cursor = SampleCursor(chunks: entry.chunks.flatMap { $0 }, tail: entry.tail[...], mint: mint, maxt: maxt)
+                cursor = SampleCursor(chunks: entry.chunks.flatMap { $0 }, tail: entry.tail, mint: mint, maxt: maxt)
             }
             out.append(StoredSeries(ref: entry.ref, labels: labels, samples: cursor))
         }
@@ -49,7 +54,7 @@ public struct StoreQuerier: Querier {
     }
 
     /// Whether consecutive sources (each block's chunks, then the head) overlap in time.
-    static func overlaps(_ chunks: [[EncodedChunk]], tail: [Sample]) -> Bool {
+    static func overlaps(_ chunks: [[EncodedChunk]], tail: ArraySlice<Sample>) -> Bool {
         var lastEnd = Int64.min
         for source in chunks {
             for chunk in source {

@@ -1,0 +1,7 @@
+/// Numbers as Prometheus prints them in API responses: `strconv.FormatFloat(v, 'f', -1, 64)`,
+/// i.e. the shortest decimal that round-trips, never in exponent form; `NaN`, `+Inf`, `-Inf`.
+public enum PromQLNumber {
+    public static func format(_ value: Double) -> String {
+        GoFormat.shortestFixed(value)
+    }
+}
