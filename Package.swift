@@ -41,6 +41,11 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]
         ),
+        .systemLibrary(
+            name: "CSnappy",
+            pkgConfig: "snappy",
+            providers: [.apt(["libsnappy-dev"])]
+        ),
         .target(
             name: "TSDB",
             dependencies: [
@@ -52,18 +57,16 @@ let package = Package(
         .target(
             name: "Query",
             dependencies: ["TSDB"],
-            exclude: ["Engine"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Collector",
             dependencies: [
-                "TSDB",
+                "TSDB", "CSnappy",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            exclude: ["Push", "Host"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -101,21 +104,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            exclude: ["Routes/PrometheusAPIRoutes.swift", "Routes/PrometheusJSON.swift", "Routes/PrometheusParameters.swift"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "sextant",
             dependencies: [
-                "Gateway",
+                "Gateway", "TSDB", "Collector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB"], swiftSettings: swiftSettings),
-        .testTarget(name: "QueryTests", dependencies: ["Query"], exclude: ["testdata"], swiftSettings: swiftSettings),
-        .testTarget(name: "CollectorTests", dependencies: ["Collector"], exclude: ["RemoteWriteTests.swift", "LineProtocolTests.swift", "HostCollectorTests.swift"], swiftSettings: swiftSettings),
+        .testTarget(name: "QueryTests", dependencies: ["Query"], exclude: ["testdata", "EvalScriptTests.swift", "EvalScript.swift", "EvalScriptRunner.swift"], swiftSettings: swiftSettings),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector"], swiftSettings: swiftSettings),
         .testTarget(name: "AlertingTests", dependencies: ["Alerting"], swiftSettings: swiftSettings),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics"], swiftSettings: swiftSettings),
         .testTarget(name: "FleetTests", dependencies: ["Fleet"], swiftSettings: swiftSettings),

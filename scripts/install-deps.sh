@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh --test   build + test dependencies (interop peers)
 set -euo pipefail
 
-build_packages=(pkg-config libzstd-dev libsqlite3-dev zlib1g-dev)
+build_packages=(pkg-config libzstd-dev libsnappy-dev libsqlite3-dev zlib1g-dev)
 test_packages=()
 
 if [[ "${1:-}" == "--test" ]]; then

@@ -31,11 +31,7 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let level = Logger.Level(rawValue: settings.server.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        Sextant.bootstrapLogging(level: level)
         let logger = Logger(label: "sextant")
         for warning in settings.warnings { logger.warning("\(warning)") }
         do {

@@ -28,18 +28,27 @@ struct ServeProcessTests {
     final class Child: @unchecked Sendable {
         let process = Process()
         let stderr = Pipe()
+        let stdout = Pipe()
         let directory: String
         private(set) var output = ""
+        private(set) var standardOutput = ""
         let lock = NSLock()
 
-        init(arguments: [String], directory: String? = nil) throws {
+        init(arguments: [String], directory: String? = nil, captureStdout: Bool = false) throws {
             self.directory = directory ?? FileManager.default.temporaryDirectory.path + "/sextant-bin-\(UUID().uuidString.prefix(8))"
             try FileManager.default.createDirectory(atPath: self.directory, withIntermediateDirectories: true)
             process.executableURL = URL(fileURLWithPath: ServeProcessTests.binary)
             process.arguments = arguments
             process.currentDirectoryURL = URL(fileURLWithPath: self.directory)
             process.standardError = stderr
-            process.standardOutput = FileHandle.nullDevice
+            process.standardOutput = captureStdout ? stdout : FileHandle.nullDevice
+            if captureStdout {
+                stdout.fileHandleForReading.readabilityHandler = { [weak self] handle in
+                    let data = handle.availableData
+                    guard let self, !data.isEmpty else { return }
+                    self.lock.withLock { self.standardOutput += String(decoding: data, as: UTF8.self) }
+                }
+            }
             stderr.fileHandleForReading.readabilityHandler = { [weak self] handle in
                 let data = handle.availableData
                 guard let self, !data.isEmpty else { return }
@@ -49,6 +58,7 @@ struct ServeProcessTests {
         }
 
         var log: String { lock.withLock { output } }
+        var printed: String { lock.withLock { standardOutput } }
 
         /// Waits for the "listening" log line and returns the address it names.
         func address(timeout: Duration = .seconds(20)) async throws -> String {
@@ -80,6 +90,7 @@ struct ServeProcessTests {
         deinit {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             stderr.fileHandleForReading.readabilityHandler = nil
+            stdout.fileHandleForReading.readabilityHandler = nil
             try? FileManager.default.removeItem(atPath: directory)
         }
     }
@@ -122,8 +133,29 @@ struct ServeProcessTests {
         )
         var cursor = try #require(up.first).samples
         #expect(cursor.next()?.value == 1)
-        let http = try store.querier().select([.equal("__name__", "sextant_http_requests_total")], mint: 0, maxt: .max, hints: .init())
-        #expect(http.contains { $0.labels["handler"] == "/health" }, "the /health request made before the scrape is counted")
+        let memory = try store.querier().select([.equal("__name__", "process_resident_memory_bytes"), .equal("job", "sextant")], mint: 0, maxt: .max, hints: .init())
+        var rss = try #require(memory.first).samples
+        #expect((rss.next()?.value ?? 0) > 1_000_000, "its own resident memory, scraped from /metrics")
+        try store.close()
+    }
+
+    @Test func hostCollectorWritesNodeExporterSeries() async throws {
+        let directory = FileManager.default.temporaryDirectory.path + "/sextant-host-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try "collector:\n  host_interval: 1s\n  self_scrape_interval: 1s\n".write(toFile: directory + "/s.yml", atomically: true, encoding: .utf8)
+        let child = try Child(arguments: ["serve", "--config", "s.yml", "--listen", "127.0.0.1:0", "--data-dir", "data"], directory: directory)
+        _ = try await child.address()
+        try await Task.sleep(for: .seconds(3))
+        kill(child.process.processIdentifier, SIGTERM)
+        #expect(try await child.waitForExit() == 0, "log:\n\(child.log)")
+        let store = try Store(options: StoreOptions(path: directory + "/data"))
+        let cpu = try store.querier().select([.equal("__name__", "node_cpu_seconds_total"), .equal("job", "node"), .equal("mode", "user")],
+                                             mint: 0, maxt: .max, hints: .init())
+        #expect(!cpu.isEmpty, "log:\n\(child.log)")
+        #expect(cpu.first?.labels["cpu"] == "0")
+        let memory = try store.querier().select([.equal("__name__", "node_memory_MemTotal_bytes")], mint: 0, maxt: .max, hints: .init())
+        var cursor = try #require(memory.first).samples
+        #expect((cursor.next()?.value ?? 0) > 0)
         try store.close()
     }
 

@@ -51,7 +51,14 @@ public enum ConfigLoader {
         let collector = try top.mapping("collector", environment: env, prefix: "SEXTANT_COLLECTOR")
         config.collector.selfScrape = try collector.bool("self_scrape") ?? true
         config.collector.selfScrapeInterval = try collector.duration("self_scrape_interval") ?? 15_000
+        config.collector.host = try collector.bool("host") ?? true
+        config.collector.hostInterval = try collector.duration("host_interval") ?? 15_000
         try collector.finish()
+        let query = try top.mapping("query", environment: env, prefix: "SEXTANT_QUERY")
+        config.query.lookbackDelta = try query.duration("lookback_delta") ?? 5 * 60_000
+        config.query.maxSamples = try query.int("max_samples", range: 1...Int.max) ?? 50_000_000
+        config.query.timeout = try query.duration("timeout") ?? 120_000
+        try query.finish()
         try top.finish()
         return config
     }

@@ -12,6 +12,7 @@ public struct SextantConfig: Sendable, Equatable {
     public var storage = Storage()
     public var catalog = Catalog()
     public var collector = CollectorSettings()
+    public var query = QuerySettings()
     /// Things the file says that this version reads but does not act on yet.
     public var warnings: [String] = []
 
@@ -48,10 +49,20 @@ public struct SextantConfig: Sendable, Equatable {
         public var path = ""
     }
 
+    /// PromQL limits, as Prometheus's `--query.*` flags.
+    public struct QuerySettings: Sendable, Equatable {
+        public var lookbackDelta: Int64 = 5 * 60_000
+        public var maxSamples = 50_000_000
+        public var timeout: Int64 = 120_000
+    }
+
     public struct CollectorSettings: Sendable, Equatable {
         /// Scrape Sextant's own `/metrics` into the store.
         public var selfScrape = true
         public var selfScrapeInterval: Int64 = 15_000
+        /// Collect this host's CPU, memory, disk, filesystem and network figures.
+        public var host = true
+        public var hostInterval: Int64 = 15_000
     }
 
     public var catalogPath: String { catalog.path.isEmpty ? storage.path + "/sextant.sqlite" : catalog.path }

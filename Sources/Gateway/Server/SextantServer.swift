@@ -6,6 +6,7 @@ public import Hummingbird
 public import Logging
 import NIOCore
 public import Prometheus
+import Query
 import ServiceLifecycle
 import Synchronization
 public import TSDB
@@ -70,6 +71,9 @@ public final class SextantServer: Sendable {
             store: store, catalog: catalog, scrapes: scrapes, readiness: readiness, selfMetrics: selfMetrics,
             startedAt: startedAt, ruleFiles: config.ruleFiles
         ).register(on: router, table: routes)
+        PrometheusAPIRoutes(store: store, scrapes: scrapes, engine: Engine(options: EngineOptions(lookbackDelta: config.query.lookbackDelta, maxSamples: config.query.maxSamples, timeout: .milliseconds(config.query.timeout))), now: now)
+            .register(on: router, table: routes)
+        PushRoutes(store: store, now: now).register(on: router, table: routes)
         return router
     }
 
@@ -78,11 +82,14 @@ public final class SextantServer: Sendable {
     /// catalog and finally the store close.
     public func makeApplication() throws(ServeError) -> some ApplicationProtocol {
         let (host, port) = try Self.split(config.server.listen)
-        let services: [any Service] = [
+        var services: [any Service] = [
             StoreService(store: store, logger: logger, now: now),
             CatalogService(close: { [catalog] in try catalog.close() }, logger: logger),
             scrapes,
         ]
+        if config.collector.host {
+            services.append(HostCollectorService(store: store, interval: config.collector.hostInterval, logger: logger, now: now))
+        }
         return Application(
             router: makeRouter(),
             configuration: .init(address: .hostname(host, port: port), serverName: "Sextant/\(BuildInfo.version)"),

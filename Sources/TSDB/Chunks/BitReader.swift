@@ -18,8 +18,18 @@ struct BitReader: Sendable {
     /// The byte offset of the next unread bit, for error messages.
     var byteOffset: Int { nextByte - bufferedCount / 8 - (bufferedCount % 8 == 0 ? 0 : 1) }
 
+    /// Tops the buffer up to at least 57 bits while bytes remain, eight bytes at a time when it can.
     @inline(__always)
     private mutating func refill() {
+        let room = (64 - bufferedCount) / 8
+        if nextByte + 8 <= bytes.count {
+            let word = bytes.withUnsafeBytes { UInt64(bigEndian: $0.loadUnaligned(fromByteOffset: nextByte, as: UInt64.self)) }
+            let bits = room * 8
+            buffer = bits == 64 ? word : (buffer &<< UInt64(bits)) | (word &>> UInt64(64 - bits))
+            nextByte += room
+            bufferedCount += bits
+            return
+        }
         while bufferedCount <= 56 && nextByte < bytes.count {
             buffer = (buffer << 8) | UInt64(bytes[nextByte])
             nextByte += 1
@@ -30,17 +40,20 @@ struct BitReader: Sendable {
     /// Reads `count` bits (0...64) as the low bits of the result.
     @inline(__always)
     mutating func read(bits count: Int) -> UInt64? {
-        if count > 56 {
-            guard let high = read(bits: count - 32), let low = read(bits: 32) else { return nil }
-            return (high << 32) | low
-        }
+        if count > 56 { return readWide(bits: count) }
         if bufferedCount < count {
             refill()
             guard bufferedCount >= count else { return nil }
         }
         guard count > 0 else { return 0 }
         bufferedCount -= count
-        return (buffer >> bufferedCount) & (UInt64.max >> (64 - count))
+        return (buffer &>> UInt64(bufferedCount)) & (UInt64.max &>> UInt64(64 - count))
+    }
+
+    @inline(never)
+    private mutating func readWide(bits count: Int) -> UInt64? {
+        guard let high = read(bits: count - 32), let low = read(bits: 32) else { return nil }
+        return (high << 32) | low
     }
 
     @inline(__always)
@@ -50,7 +63,7 @@ struct BitReader: Sendable {
             guard bufferedCount > 0 else { return nil }
         }
         bufferedCount -= 1
-        return (buffer >> bufferedCount) & 1 == 1
+        return (buffer &>> UInt64(bufferedCount)) & 1 == 1
     }
 
     /// Reads a whole byte from the bit stream (which need not be aligned).

@@ -37,15 +37,6 @@ struct BitWriter {
         }
     }
 
-    /// Writes whole bytes; fast when the writer is byte aligned.
-    mutating func write(bytes more: [UInt8]) {
-        if pendingCount == 0 {
-            bytes.append(contentsOf: more)
-        } else {
-            for byte in more { write(UInt64(byte), bits: 8) }
-        }
-    }
-
     /// Pads to a byte boundary with zero bits.
     mutating func alignToByte() {
         if pendingCount > 0 { write(0, bits: 8 - pendingCount) }

@@ -8,22 +8,31 @@
 /// let chunk = ChunkEncoder.encode(samples)   // e.g. .decimal, 0.4 bytes a sample
 /// ```
 ///
-/// Samples must be in strictly increasing time order (the decoder checks it); at most
-/// ``EncodedChunk/maxCount`` of them — more is a programming error.
+/// Samples must be in strictly increasing time order (asserted in debug builds, and the
+/// decoder reports a chunk that is not); at most ``EncodedChunk/maxCount`` of them — more is
+/// a programming error.
 public enum ChunkEncoder {
     public static func encode(_ samples: [Sample]) -> EncodedChunk {
         precondition(samples.count <= EncodedChunk.maxCount, "a chunk holds at most \(EncodedChunk.maxCount) samples")
+        assert(isStrictlyIncreasing(samples), "chunk samples must be in strictly increasing time order")
         guard !samples.isEmpty else { return XORChunkAppender().snapshot() }
         let timestamps = TimestampColumn.plan(samples)
         var best = xor(samples)
         if let constant = ColumnarChunk.encode(samples, as: .constant, timestamps: timestamps) {
             return constant.bytes.count <= best.bytes.count ? constant : best
         }
-        for encoding in [ChunkEncoding.packedXOR, .decimal] {
-            if let candidate = ColumnarChunk.encode(samples, as: encoding, timestamps: timestamps),
-               candidate.bytes.count <= best.bytes.count {
-                best = candidate
-            }
+        if let decimal = ColumnarChunk.encode(samples, as: .decimal, timestamps: timestamps),
+           decimal.bytes.count <= best.bytes.count {
+            best = decimal
+        }
+        // packedXOR needs at least its header, timestamps, 8 bytes of first value and a bit
+        // per further value: skip it when the best so far is no larger.
+        var timestampBytes = ByteWriter()
+        TimestampColumn.encode(timestamps, into: &timestampBytes)
+        if best.bytes.count > 1 + timestampBytes.bytes.count + 8 + (samples.count - 1 + 7) / 8,
+           let packed = ColumnarChunk.encode(samples, as: .packedXOR, timestamps: timestamps),
+           packed.bytes.count < best.bytes.count {
+            best = packed
         }
         return best
     }
@@ -33,8 +42,13 @@ public enum ChunkEncoder {
     /// header of its own.
     public static func encode(_ samples: [Sample], as encoding: ChunkEncoding) -> EncodedChunk {
         precondition(samples.count <= EncodedChunk.maxCount, "a chunk holds at most \(EncodedChunk.maxCount) samples")
+        assert(isStrictlyIncreasing(samples), "chunk samples must be in strictly increasing time order")
         guard encoding != .xor && !samples.isEmpty else { return xor(samples) }
         return ColumnarChunk.encode(samples, as: encoding, timestamps: TimestampColumn.plan(samples)) ?? encode(samples)
+    }
+
+    private static func isStrictlyIncreasing(_ samples: [Sample]) -> Bool {
+        zip(samples, samples.dropFirst()).allSatisfy { $0.timestamp < $1.timestamp }
     }
 
     static func xor(_ samples: [Sample]) -> EncodedChunk {

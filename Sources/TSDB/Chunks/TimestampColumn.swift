@@ -3,9 +3,9 @@
 /// The first and last timestamps are the chunk's `minTime` and `maxTime`, which the container
 /// stores, so a perfectly regular chunk spends no bytes at all here. Otherwise the column holds
 /// either the deltas between timestamps or the residuals from a grid `minTime + i × step`,
-/// whichever packs smaller (``PackedInts``): a scraper that ticks on
-/// a grid with a few milliseconds of jitter has residuals half the size of its deltas, while one
-/// that drifts or skips a scrape favours deltas.
+/// whichever packs smaller as ``PackedInts``: a scraper that ticks on a grid with a few
+/// milliseconds of jitter has residuals about half the size of its deltas, while one that
+/// drifts favours deltas.
 ///
 /// ```
 /// mode 0 regular       nothing: step = (maxTime - minTime) / (count - 1), exactly

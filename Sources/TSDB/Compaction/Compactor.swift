@@ -49,24 +49,16 @@ extension Store {
             let lo = Self.alignDown(max(span.min, state.head.minValidTime), to: range)
             let hi = lo + range
             guard force || span.max - lo >= range * 3 / 2 else { return nil }
-            let cutEnd = force ? max(hi, span.max + 1) : hi
             // From here on, samples for the cut range are too old: they would land in a head
             // range that is already on disk.
-            state.head.minValidTime = max(state.head.minValidTime, cutEnd)
-            return (lo, cutEnd, state.head.samples(from: lo, before: cutEnd))
+            state.head.minValidTime = max(state.head.minValidTime, hi)
+            return (lo, hi, state.head.samples(from: lo, before: hi))
         }
         guard let snapshot else { return false }
         var series: [(labels: Labels, chunks: [EncodedChunk])] = []
         series.reserveCapacity(snapshot.series.count)
         for s in snapshot.series {
-            var chunks: [EncodedChunk] = []
-            var start = 0
-            while start < s.samples.count {
-                let end = min(start + Self.samplesPerChunk, s.samples.count)
-                chunks.append(ChunkEncoder.encode(Array(s.samples[start..<end])))
-                start = end
-            }
-            series.append((s.labels, chunks))
+            series.append((s.labels, Self.encode(s.samples)))
         }
         var generator = SystemRandomNumberGenerator()
         let ulid = ULID.make(milliseconds: UInt64(max(now, 0)), random: &generator)
@@ -87,7 +79,7 @@ extension Store {
         if let fold {
             report.walSegmentsFolded += try WAL.checkpoint(directory: walDirectory, below: fold.segment, keepFrom: snapshot.hi, liveSeries: fold.live).removedSegments
         }
-        return !series.isEmpty
+        return true
     }
 
     /// Merges blocks that together fill one aligned compaction range.
@@ -112,7 +104,7 @@ extension Store {
                 bySeries[entry.labels, default: []].append(contentsOf: try block.chunks(of: entry, mint: .min, maxt: .max))
             }
         }
-        let series = bySeries.map { (labels: $0.key, chunks: $0.value.sorted { $0.minTime < $1.minTime }) }.sorted { $0.labels < $1.labels }
+        let series = bySeries.map { (labels: $0.key, chunks: Self.nonOverlapping($0.value)) }.sorted { $0.labels < $1.labels }
         var generator = SystemRandomNumberGenerator()
         let ulid = ULID.make(milliseconds: UInt64(max(now, 0)), random: &generator)
         let meta = try BlockWriter(directory: blocksDirectory).write(
@@ -151,6 +143,27 @@ extension Store {
         }
         for block in doomed { try? FileManager.default.removeItem(atPath: block.path) }
         report.blocksDeletedByRetention += doomed.count
+    }
+
+    /// Chunks in time order; where some overlap (imported or out-of-order data), all are
+    /// decoded, merged one sample per timestamp, and encoded again.
+    static func nonOverlapping(_ chunks: [EncodedChunk]) -> [EncodedChunk] {
+        let sorted = chunks.sorted { $0.minTime < $1.minTime }
+        guard StoreQuerier.overlaps([sorted], tail: []) else { return sorted }
+        var cursor = SampleCursor.merging(sorted.map { [$0] }, tail: [], mint: .min, maxt: .max)
+        return encode(cursor.collect())
+    }
+
+    /// Samples (time-ordered) as chunks of ``samplesPerChunk``, each in its best encoding.
+    static func encode(_ samples: [Sample]) -> [EncodedChunk] {
+        var chunks: [EncodedChunk] = []
+        var start = 0
+        while start < samples.count {
+            let end = min(start + samplesPerChunk, samples.count)
+            chunks.append(ChunkEncoder.encode(Array(samples[start..<end])))
+            start = end
+        }
+        return chunks
     }
 
     static func alignDown(_ t: Int64, to range: Int64) -> Int64 {

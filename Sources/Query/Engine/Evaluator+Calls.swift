@@ -1,0 +1,193 @@
+import TSDB
+
+extension Evaluator {
+    mutating func evalCall(_ call: FunctionCall) throws(QueryError) -> Matrix {
+        let name = call.function.name
+        guard let implementation = Functions.table[name] else {
+            throw .internal("function \(name) is not implemented")
+        }
+        // A function of a range vector walks each series once across all steps.
+        if let index = call.args.firstIndex(where: { $0.unwrappingParens.type == .matrix }) {
+            switch implementation {
+            case .overRange(let function, let keepsMetricName):
+                return try evalOverRange(call, matrixArgument: index, function: function, keepsMetricName: keepsMetricName)
+            case .absentOverTime:
+                return try evalAbsentOverTime(call, matrixArgument: index)
+            default:
+                throw .internal("function \(name) does not take a range vector")
+            }
+        }
+        let original = currentSamples
+        switch implementation {
+        case .overRange, .absentOverTime:
+            throw .internal("function \(name) needs a range vector")
+        case .elementwise(let function):
+            var op = ElementwiseOperator(function, argumentCount: call.args.count)
+            return try rangeEval(&op, call.args)
+        case .date(let field):
+            var op = DateOperator(field: field, hasArgument: !call.args.isEmpty)
+            return try rangeEval(&op, call.args)
+        case .timestamp:
+            if case .vectorSelector(let selector) = call.args[0].unwrappingParens {
+                // The time of the samples the selector reads, not of the step.
+                let times = try evalVectorSelector(selector, sampleTimes: true)
+                var op = ElementwiseOperator({ value, _ in value }, argumentCount: 1)
+                return try rangeEval(&op, inputs: [times], original: original)
+            }
+            var op = ElementwiseOperator({ _, scalars in Double(scalars.time) / 1000 }, argumentCount: 1)
+            return try rangeEval(&op, call.args)
+        case .absent:
+            var op = AbsentOperator(labels: AbsentOperator.labels(for: call.args[0]))
+            return try rangeEval(&op, call.args)
+        case .scalar:
+            var op = UnlabelledOperator { _, args in args[0].count == 1 ? args[0][0].value : .nan }
+            return try rangeEval(&op, call.args)
+        case .vector:
+            var op = UnlabelledOperator { _, args in args[0][0].value }
+            return try rangeEval(&op, call.args)
+        case .clock(let compute):
+            var op = UnlabelledOperator { t, _ in compute(t) }
+            return try rangeEval(&op, [])
+        case .sort(let descending):
+            var op = SortOperator(descending: descending)
+            return try rangeEval(&op, call.args)
+        case .labelReplace:
+            var op = try RelabelOperator.labelReplace(
+                destination: try stringArgument(call, 1), replacement: try stringArgument(call, 2),
+                source: try stringArgument(call, 3), regex: try stringArgument(call, 4))
+            return try rangeEval(&op, [call.args[0]])
+        case .labelJoin:
+            var sources: [String] = []
+            for index in 3..<call.args.count { sources.append(try stringArgument(call, index)) }
+            var op = try RelabelOperator.labelJoin(
+                destination: try stringArgument(call, 1), separator: try stringArgument(call, 2), sources: sources)
+            return try rangeEval(&op, [call.args[0]])
+        case .histogramQuantile:
+            var op = HistogramQuantileOperator()
+            return try rangeEval(&op, call.args)
+        case .nativeHistogramOnly:
+            var op = EmptyOperator()
+            return try rangeEval(&op, call.args)
+        }
+    }
+
+    private func stringArgument(_ call: FunctionCall, _ index: Int) throws(QueryError) -> String {
+        guard index < call.args.count, case .string(let literal) = call.args[index].unwrappingParens else {
+            throw .internal("argument \(index + 1) of \(call.function.name) is not a string")
+        }
+        return literal.value
+    }
+
+    /// How a range argument's window sits relative to each step.
+    private struct WindowShape {
+        var range: Int64
+        var offset: Int64
+        var at: AtModifier?
+
+        func bounds(at t: Int64) -> (mint: Int64, maxt: Int64) {
+            let maxt = Evaluator.referenceTime(t, at: at, offset: offset)
+            return (maxt - range, maxt)
+        }
+    }
+
+    /// Evaluates the scalar arguments of a call with a range vector, one value per step.
+    private mutating func scalarArguments(_ call: FunctionCall, except matrixArgument: Int) throws(QueryError) -> [[Double]] {
+        var values: [[Double]] = Array(repeating: [], count: call.args.count)
+        for (index, arg) in call.args.enumerated() where index != matrixArgument {
+            values[index] = try eval(arg).first?.points.map(\.value) ?? []
+        }
+        return values
+    }
+
+    /// Calls `body` with a window over each series of a range argument: a selector's
+    /// stored series, or the points of a subquery (which stay counted until all are done,
+    /// as Prometheus counts them).
+    private mutating func forEachSeries(
+        of argument: Expr,
+        _ body: (inout Self, Labels, inout SlidingWindow<SeriesSamples>, WindowShape) throws(QueryError) -> Void
+    ) throws(QueryError) {
+        switch argument.unwrappingParens {
+        case .matrixSelector(let matrix):
+            let selector = matrix.selector
+            let shape = WindowShape(range: matrix.range.milliseconds, offset: selector.offset.milliseconds, at: selector.at)
+            let mint = shape.bounds(at: steps.start).mint
+            let maxt = shape.bounds(at: steps.end).maxt
+            for series in try select(selector.matchers, mint: mint, maxt: maxt) {
+                try deadline.check()
+                var window = SlidingWindow(SeriesSamples(stored: series.samples))
+                try body(&self, series.labels, &window, shape)
+            }
+        case .subquery(let subquery):
+            let shape = WindowShape(range: subquery.range.milliseconds, offset: subquery.offset.milliseconds, at: subquery.at)
+            let matrix = try evalSubquery(subquery)
+            for series in matrix {
+                try deadline.check()
+                var window = SlidingWindow(SeriesSamples(evaluated: series.points))
+                try body(&self, series.labels, &window, shape)
+            }
+            currentSamples -= matrix.totalPoints
+        default:
+            throw .internal("expected a range vector, got \(argument)")
+        }
+    }
+
+    /// A function of range vectors: per series, the window slides across the steps and the
+    /// function is called wherever it holds samples.
+    private mutating func evalOverRange(
+        _ call: FunctionCall, matrixArgument: Int, function: RangeFunction, keepsMetricName: Bool
+    ) throws(QueryError) -> Matrix {
+        let scalars = try scalarArguments(call, except: matrixArgument)
+        var matrix: Matrix = []
+        try forEachSeries(of: call.args[matrixArgument]) { (ev, labels, window, shape) throws(QueryError) in
+            var points: [Sample] = []
+            var arguments = CallScalars(time: 0, count: call.args.count)
+            for (step, t) in ev.steps.enumerated() {
+                let (mint, maxt) = shape.bounds(at: t)
+                let moved = window.advance(mint: mint, maxt: maxt)
+                ev.currentSamples += moved.added - moved.dropped
+                if ev.currentSamples > ev.maxSamples { throw .tooManySamples }
+                if window.isEmpty { continue }
+                arguments.time = t
+                for (index, values) in scalars.enumerated() where !values.isEmpty { arguments[index] = values[step] }
+                let call = RangeCall(samples: window.samples, rangeStart: mint, rangeEnd: maxt, range: shape.range, scalars: arguments)
+                if let value = try function(call) { points.append(Sample(t, value)) }
+            }
+            // The window is still held while the result is counted, as in Prometheus.
+            if !points.isEmpty {
+                guard ev.currentSamples + points.count <= ev.maxSamples else { throw .tooManySamples }
+                ev.currentSamples += points.count
+                matrix.append(EvalSeries(labels: keepsMetricName ? labels : labels.droppingMetricName(), points: points))
+            }
+            ev.currentSamples -= window.count
+        }
+        if matrix.containsDuplicateLabels { throw .duplicateLabelset }
+        return matrix
+    }
+
+    /// `absent_over_time(v[r])`: 1 at each step where no series of `v` has a sample in
+    /// the window, labelled as `absent` would label it.
+    private mutating func evalAbsentOverTime(_ call: FunctionCall, matrixArgument: Int) throws(QueryError) -> Matrix {
+        var present = [Bool](repeating: false, count: steps.count)
+        try forEachSeries(of: call.args[matrixArgument]) { (ev, _, window, shape) throws(QueryError) in
+            var produced = 0
+            for (step, t) in ev.steps.enumerated() {
+                let (mint, maxt) = shape.bounds(at: t)
+                let moved = window.advance(mint: mint, maxt: maxt)
+                ev.currentSamples += moved.added - moved.dropped
+                if ev.currentSamples > ev.maxSamples { throw .tooManySamples }
+                if !window.isEmpty {
+                    present[step] = true
+                    produced += 1
+                }
+            }
+            // Prometheus first builds a 1 per series and step with samples, and counts them.
+            guard ev.currentSamples + produced <= ev.maxSamples else { throw .tooManySamples }
+            ev.currentSamples += produced - window.count
+        }
+        var points: [Sample] = []
+        for (step, t) in steps.enumerated() where !present[step] { points.append(Sample(t, 1)) }
+        guard !points.isEmpty else { return [] }
+        currentSamples += points.count
+        return [EvalSeries(labels: AbsentOperator.labels(for: call.args[matrixArgument]), points: points)]
+    }
+}

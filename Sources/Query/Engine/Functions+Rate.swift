@@ -1,0 +1,169 @@
+import TSDB
+
+extension Functions {
+    /// Rates, deltas, derivatives and counter functions over range vectors.
+    static let rateFunctions: [String: FunctionImplementation] = [
+        "rate": .overRange({ call in extrapolatedRate(call, isCounter: true, isRate: true) }, keepsMetricName: false),
+        "increase": .overRange({ call in extrapolatedRate(call, isCounter: true, isRate: false) }, keepsMetricName: false),
+        "delta": .overRange({ call in extrapolatedRate(call, isCounter: false, isRate: false) }, keepsMetricName: false),
+        "irate": .overRange({ call in instantValue(call.samples, isRate: true) }, keepsMetricName: false),
+        "idelta": .overRange({ call in instantValue(call.samples, isRate: false) }, keepsMetricName: false),
+        "deriv": .overRange({ call in
+            guard call.samples.count >= 2 else { return nil }
+            // Regress around the first sample's time to keep the numbers small (Prometheus
+            // issue 2674).
+            return linearRegression(call.samples, interceptTime: call.samples.first!.timestamp).slope
+        }, keepsMetricName: false),
+        "predict_linear": .overRange({ call in
+            guard call.samples.count >= 2 else { return nil }
+            let (slope, intercept) = linearRegression(call.samples, interceptTime: call.scalars.time)
+            return slope * call.scalars[1] + intercept
+        }, keepsMetricName: false),
+        "holt_winters": .overRange(holtWinters, keepsMetricName: false),
+        "resets": .overRange({ call in
+            var resets = 0
+            var previous = call.samples.first!.value
+            for sample in call.samples.dropFirst() {
+                if sample.value < previous { resets += 1 }
+                previous = sample.value
+            }
+            return Double(resets)
+        }, keepsMetricName: false),
+        "changes": .overRange({ call in
+            var changes = 0
+            var previous = call.samples.first!.value
+            for sample in call.samples.dropFirst() {
+                let current = sample.value
+                if current != previous && !(current.isNaN && previous.isNaN) { changes += 1 }
+                previous = current
+            }
+            return Double(changes)
+        }, keepsMetricName: false),
+    ]
+
+    /// `rate`, `increase` and `delta`: the change between the first and last sample
+    /// (counter resets added back for counters), extrapolated towards the window's edges
+    /// when the samples come close to them, per second for `rate`.
+    static func extrapolatedRate(_ call: RangeCall, isCounter: Bool, isRate: Bool) -> Double? {
+        let samples = call.samples
+        guard samples.count >= 2, let first = samples.first, let last = samples.last else { return nil }
+        var result = last.value - first.value
+        if isCounter {
+            var previous = first.value
+            for sample in samples.dropFirst() {
+                if sample.value < previous { result += previous }
+                previous = sample.value
+            }
+        }
+        var durationToStart = Double(first.timestamp - call.rangeStart) / 1000
+        let durationToEnd = Double(call.rangeEnd - last.timestamp) / 1000
+        let sampledInterval = Double(last.timestamp - first.timestamp) / 1000
+        let averageDurationBetweenSamples = sampledInterval / Double(samples.count - 1)
+
+        if isCounter && result > 0 && first.value >= 0 {
+            // A counter starts at zero: do not extrapolate back past the point where the
+            // slope says it was zero.
+            let durationToZero = sampledInterval * (first.value / result)
+            if durationToZero < durationToStart { durationToStart = durationToZero }
+        }
+        // Extrapolate to an edge only if a sample there would have been expected; else
+        // assume the series starts or ends half an interval beyond the samples.
+        let threshold = averageDurationBetweenSamples * 1.1
+        var extrapolateToInterval = sampledInterval
+        extrapolateToInterval += durationToStart < threshold ? durationToStart : averageDurationBetweenSamples / 2
+        extrapolateToInterval += durationToEnd < threshold ? durationToEnd : averageDurationBetweenSamples / 2
+        var factor = extrapolateToInterval / sampledInterval
+        if isRate { factor /= Double(call.range) / 1000 }
+        return result * factor
+    }
+
+    /// `irate` and `idelta`: from the last two samples only.
+    static func instantValue(_ samples: ArraySlice<Sample>, isRate: Bool) -> Double? {
+        guard samples.count >= 2 else { return nil }
+        let last = samples[samples.endIndex - 1]
+        let previous = samples[samples.endIndex - 2]
+        var result = isRate && last.value < previous.value ? last.value : last.value - previous.value
+        let interval = last.timestamp - previous.timestamp
+        guard interval != 0 else { return nil }
+        if isRate { result /= Double(interval) / 1000 }
+        return result
+    }
+
+    /// Least squares over `(seconds since interceptTime, value)`, with compensated sums;
+    /// the intercept is the value at `interceptTime`.
+    static func linearRegression(_ samples: ArraySlice<Sample>, interceptTime: Int64) -> (slope: Double, intercept: Double) {
+        var n = 0.0
+        var sumX = KahanSum(), sumY = KahanSum(), sumXY = KahanSum(), sumX2 = KahanSum()
+        let initY = samples.first!.value
+        var constY = true
+        for sample in samples {
+            if constY && sample.value != initY && n > 0 { constY = false }
+            n += 1
+            let x = Double(sample.timestamp - interceptTime) / 1e3
+            sumX.add(x)
+            sumY.add(sample.value)
+            sumXY.add(x * sample.value)
+            sumX2.add(x * x)
+        }
+        if constY {
+            if initY.isInfinite { return (.nan, .nan) }
+            return (0, initY)
+        }
+        let sx = sumX.sum + sumX.compensation
+        let sy = sumY.sum + sumY.compensation
+        let sxy = sumXY.sum + sumXY.compensation
+        let sx2 = sumX2.sum + sumX2.compensation
+        let covXY = sxy - sx * sy / n
+        let varX = sx2 - sx * sx / n
+        let slope = covXY / varX
+        return (slope, sy / n - slope * sx / n)
+    }
+
+    /// Double exponential smoothing with smoothing factor `sf` and trend factor `tf`.
+    static let holtWinters: RangeFunction = { (call) throws(QueryError) -> Double? in
+        let sf = call.scalars[1]
+        let tf = call.scalars[2]
+        guard sf > 0 && sf < 1 else {
+            throw .execution("invalid smoothing factor. Expected: 0 < sf < 1, got: \(GoFormat.fixed(sf, decimals: 6))")
+        }
+        guard tf > 0 && tf < 1 else {
+            throw .execution("invalid trend factor. Expected: 0 < tf < 1, got: \(GoFormat.fixed(tf, decimals: 6))")
+        }
+        let values = call.samples
+        guard values.count >= 2 else { return nil }
+        let base = values.startIndex
+        var s0 = 0.0
+        var s1 = values[base].value
+        var b = values[base + 1].value - values[base].value
+        for i in 1..<values.count {
+            let x = sf * values[base + i].value
+            // The trend at i - 1; at the first step the initial trend stands.
+            if i - 1 != 0 { b = tf * (s1 - s0) + (1 - tf) * b }
+            let y = (1 - sf) * (s1 + b)
+            s0 = s1
+            s1 = x + y
+        }
+        return s1
+    }
+}
+
+/// Kahan–Neumaier compensated summation, as Prometheus's `kahanSumInc`.
+struct KahanSum {
+    var sum = 0.0
+    var compensation = 0.0
+
+    @inline(__always)
+    mutating func add(_ value: Double) {
+        let t = sum + value
+        if sum.magnitude >= value.magnitude {
+            compensation += (sum - t) + value
+        } else {
+            compensation += (value - t) + sum
+        }
+        sum = t
+    }
+
+    /// The compensated total; an infinite sum is returned as is (the compensation would
+    /// turn it into NaN).
+    var total: Double { sum.isInfinite ? sum : sum + compensation }
+}
