@@ -258,26 +258,85 @@ private func encodings(for samples: [Sample]) -> [ChunkEncoding] {
 
 // MARK: - XOR
 
+/// A chunk whose bytes were worked out by hand from the format in `docs/format/chunks.md`.
+struct GoldenChunk: Sendable, CustomTestStringConvertible {
+    var name: String
+    var encoding: ChunkEncoding
+    var samples: [Sample]
+    var bytes: [UInt8]
+    var testDescription: String { name }
+
+    static let all: [GoldenChunk] = [
+        GoldenChunk(
+            name: "xor", encoding: .xor,
+            samples: [Sample(1000, 1.0), Sample(2000, 1.0), Sample(3000, 2.0), Sample(4100, 2.0), Sample(5200, 8.0)],
+            bytes: [
+                0x00, 0x05,                                       // 5 samples
+                0xD0, 0x0F,                                       // t₀ 1000, zigzag varint
+                0x3F, 0xF0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,   // v₀ 1.0
+                0xE8, 0x07,                                       // Δt₁ 1000
+                // v₁ same `0`; dod₂ 0 `0`; v₂ `11` leading 00001, 11 significant (001011),
+                // 11111111111; dod₃ 100 `10` + 14 bits; v₃ same `0`; dod₄ `0`;
+                // v₄ reuses the window: `10` 00000000010; zero padding
+                0x30, 0x97, 0xFF, 0xE0, 0x19, 0x08, 0x01, 0x00,
+            ]),
+        GoldenChunk(
+            name: "constant up", encoding: .constant,
+            samples: [Sample(0, 1), Sample(15_000, 1), Sample(30_000, 1)],
+            // header: regular timestamps; CompactFloat tag 22 (exponent 0), mantissa 1
+            bytes: [0x00, 0x16, 0x02]),
+        GoldenChunk(
+            name: "constant stale", encoding: .constant,
+            samples: [Sample(-5, StaleMarker.value), Sample(5, StaleMarker.value)],
+            // header; CompactFloat tag 45 + 1 (stale marker)
+            bytes: [0x00, 0x2E]),
+        GoldenChunk(
+            name: "decimal gauge", encoding: .decimal,
+            samples: [Sample(1000, 0.5), Sample(2000, 0.75), Sample(3000, 1.0), Sample(4000, 1.25)],
+            // header: regular timestamps, order 1 (deltas); exponent -2; m₀ 50;
+            // deltas all 25: width 0, base 25
+            bytes: [0x04, 0x03, 0x64, 0x00, 0x32]),
+        GoldenChunk(
+            name: "decimal with stale end", encoding: .decimal,
+            samples: [Sample(0, 1), Sample(1000, 2), Sample(2000, StaleMarker.value)],
+            // header: regular, order 0, exceptions; exponent 0; 1 exception: gap 2, tag 1;
+            // mantissas [1, 2]: width 1, base 2, zigzag(-1) = 1 and 0 → bits 10
+            bytes: [0x10, 0x00, 0x01, 0x11, 0x04, 0x04, 0x80]),
+        GoldenChunk(
+            name: "packedXOR", encoding: .packedXOR,
+            samples: [Sample(0, 1.5), Sample(1000, 1.5), Sample(2001, 3.0)],
+            bytes: [
+                0x01,                          // header: timestamp deltas
+                0x04, 0xD2, 0x0F, 0x80,        // deltas [1000, 1001]: width 1, base 1001, bits 10
+                0x3F, 0xF8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,   // v₀ 1.5
+                // v₁ same `0`; v₂ `11` 00001 001011 11111111111; padding
+                0x61, 0x2F, 0xFF, 0x80,
+            ]),
+    ]
+}
+
+@Suite struct GoldenChunkTests {
+    @Test(arguments: GoldenChunk.all)
+    func encodesToTheGoldenBytes(golden: GoldenChunk) throws {
+        let chunk = ChunkEncoder.encode(golden.samples, as: golden.encoding)
+        #expect(chunk.bytes == golden.bytes)
+        #expect(chunk.encoding == golden.encoding && chunk.count == golden.samples.count)
+        let read = try EncodedChunk(encoding: golden.encoding.rawValue, bytes: golden.bytes, count: golden.samples.count,
+                                    minTime: golden.samples.first!.timestamp, maxTime: golden.samples.last!.timestamp)
+        #expect(decodeChunk(read).samples == golden.samples)
+        // The encoder picks no larger an encoding than the golden one.
+        #expect(ChunkEncoder.encode(golden.samples).bytes.count <= golden.bytes.count)
+    }
+}
+
 @Suite struct XORChunkTests {
-    /// Prometheus's XOR layout, worked out by hand: header, varint t₀, 64-bit v₀, uvarint Δt₁,
-    /// then delta-of-delta buckets and XOR'd values.
-    @Test func goldenBytes() {
+    @Test func appenderWritesTheEncodersBytes() {
+        let golden = GoldenChunk.all[0]
         var appender = XORChunkAppender()
-        for (t, v) in [(1000, 1.0), (2000, 1.0), (3000, 2.0), (4100, 2.0), (5200, 8.0)] as [(Int64, Double)] {
-            appender.append(t, v)
-        }
+        for sample in golden.samples { appender.append(sample.timestamp, sample.value) }
         let chunk = appender.snapshot()
-        #expect(chunk.bytes == [
-            0x00, 0x05,                                       // 5 samples
-            0xD0, 0x0F,                                       // t₀ 1000, zigzag varint
-            0x3F, 0xF0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,   // v₀ 1.0
-            0xE8, 0x07,                                       // Δt₁ 1000
-            // v₁ same `0`; dod₂ 0 `0`; v₂ `11` leading 1 (00001), 11 bits (001011), 11111111111;
-            // dod₃ 100: `10` + 14 bits; v₃ same `0`; dod₄ `0`; v₄ reuses the window: `10` + 00000000010
-            0x30, 0x97, 0xFF, 0xE0, 0x19, 0x08, 0x01, 0x00,
-        ])
+        #expect(chunk.bytes == golden.bytes)
         #expect(chunk.minTime == 1000 && chunk.maxTime == 5200 && chunk.count == 5)
-        #expect(ChunkEncoder.encode(decodeChunk(chunk).samples, as: .xor) == chunk)
     }
 
     @Test func snapshotsDecodeTheSamplesSoFar() {
@@ -505,6 +564,25 @@ private func encodings(for samples: [Sample]) -> [ChunkEncoding] {
         }
         #expect(failure == nil)
         #expect(decoded == values)
+    }
+
+    @Test func columnStatisticsAgreeWithSorting() {
+        var rng = SplitMix64(seed: 8)
+        for _ in 0..<2_000 {
+            let n = Int.random(in: 1...300, using: &rng)
+            let spread = [Int64(1), 3, 1000, .max][Int.random(in: 0..<4, using: &rng)]
+            let values = (0..<n).map { _ in Int64.random(in: -spread...spread, using: &rng) }
+            let sorted = values.sorted()
+            #expect(ColumnStatistics.median(values) == sorted[n / 2])
+            var counts: [Int64: Int] = [:]
+            for v in values { counts[v, default: 0] += 1 }
+            let top = counts.values.max()!
+            if let (value, count) = ColumnStatistics.mostFrequent(values) {
+                #expect(count == top && counts[value] == top)
+            } else {
+                #expect(top * 8 <= n)
+            }
+        }
     }
 
     @Test func packedIntsPickDivisorExceptionsAndSparseLayouts() {
