@@ -30,17 +30,6 @@ private func lineError(_ text: String, precision: InfluxPrecision = .nanoseconds
 /// The values of a one-line body's samples.
 private func values(_ text: String) -> [Double] { parse(text).samples.map(\.value) }
 
-/// A deterministic generator, so a failing fuzz case can be replayed.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// What Telegraf sends for a few of its inputs.
 private let telegraf = """

@@ -62,17 +62,6 @@ private func fatal(_ protobuf: [UInt8], limits: RemoteWriteLimits = .default) ->
     return nil
 }
 
-/// A deterministic generator, so a failing fuzz case can be replayed.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Node-exporter-like series with every awkward value the format must carry exactly.
 private func sampleRequest(seed: UInt64 = 42, series count: Int = 20, samples: Int = 5) -> [RemoteWriteSeries] {

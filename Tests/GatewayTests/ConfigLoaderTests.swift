@@ -77,6 +77,59 @@ struct ConfigLoaderTests {
         }
     }
 
+    @Test func relabelingAuthAndFileSD() throws {
+        let yaml = """
+        scrape_configs:
+          - job_name: node
+            honor_timestamps: false
+            bearer_token: s3cret
+            file_sd_configs:
+              - files: [/etc/sextant/targets/*.json]
+                refresh_interval: 1m
+            relabel_configs:
+              - source_labels: [__address__]
+                regex: '(.+):9100'
+                target_label: host
+              - action: hashmod
+                source_labels: [__address__]
+                target_label: __tmp_shard
+                modulus: 4
+            metric_relabel_configs:
+              - action: drop
+                source_labels: [__name__]
+                regex: go_.*
+          - job_name: api
+            basic_auth: {username: u, password: p}
+        """
+        let config = try ConfigLoader.parse(yaml: yaml, source: "s.yml")
+        let node = config.scrapeConfigs[0]
+        #expect(node.honorTimestamps == false)
+        #expect(node.authorization == "Bearer s3cret")
+        #expect(node.fileSDFiles == ["/etc/sextant/targets/*.json"])
+        #expect(node.fileSDRefresh == 60_000)
+        #expect(node.relabelConfigs.map(\.action) == [.replace, .hashmod])
+        #expect(node.metricRelabelConfigs.first?.regex.pattern == "go_.*")
+        #expect(config.scrapeConfigs[1].authorization == "Basic dTpw")
+    }
+
+    @Test(arguments: [
+        ("scrape_configs:\n  - job_name: a\n    relabel_configs:\n      - action: explode\n", "unknown relabel action"),
+        ("scrape_configs:\n  - job_name: a\n    relabel_configs:\n      - action: hashmod\n        target_label: x\n", "modulus"),
+        ("scrape_configs:\n  - job_name: a\n    relabel_configs:\n      - regex: 'a('\n        target_label: x\n", "invalid regular expression"),
+        ("scrape_configs:\n  - job_name: a\n    bearer_token: x\n    basic_auth: {username: u}\n", "at most one"),
+        ("scrape_configs:\n  - job_name: a\n    bearer_token_file: /nonexistent/token\n", "cannot read"),
+        ("scrape_configs:\n  - job_name: a\n    file_sd_configs:\n      - refresh_interval: 1m\n", "at least one file"),
+    ] as [(String, String)])
+    func badRelabelAndAuthConfigs(_ yaml: String, _ reason: String) {
+        do {
+            _ = try ConfigLoader.parse(yaml: yaml, source: "s.yml")
+            Issue.record("accepted:\n\(yaml)")
+        } catch {
+            #expect(error.reason.contains(reason), "\(error)")
+            #expect(error.line != nil)
+        }
+    }
+
     @Test func invalidYAMLIsRefused() {
         #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml: "server:\n  listen: [unclosed\n", source: "s.yml") }
         do {

@@ -15,6 +15,15 @@ public struct ScrapeConfig: Sendable, Equatable {
     public var sampleLimit: Int
     public var labelLimit: Int
     public var staticConfigs: [StaticConfig]
+    /// Files of targets (`file_sd_configs`), re-read every `fileSDRefresh` ms.
+    public var fileSDFiles: [String]
+    public var fileSDRefresh: Int64
+    public var relabelConfigs: [RelabelConfig]
+    public var metricRelabelConfigs: [RelabelConfig]
+    /// Keep timestamps the target exposes (default), or stamp every sample with the scrape time.
+    public var honorTimestamps: Bool
+    /// The `Authorization` header value (basic auth or bearer token), if any.
+    public var authorization: String?
 
     public init(
         jobName: String,
@@ -26,7 +35,13 @@ public struct ScrapeConfig: Sendable, Equatable {
         honorLabels: Bool = false,
         sampleLimit: Int = 0,
         labelLimit: Int = 0,
-        staticConfigs: [StaticConfig] = []
+        staticConfigs: [StaticConfig] = [],
+        fileSDFiles: [String] = [],
+        fileSDRefresh: Int64 = 300_000,
+        relabelConfigs: [RelabelConfig] = [],
+        metricRelabelConfigs: [RelabelConfig] = [],
+        honorTimestamps: Bool = true,
+        authorization: String? = nil
     ) {
         self.jobName = jobName
         self.interval = interval
@@ -38,6 +53,12 @@ public struct ScrapeConfig: Sendable, Equatable {
         self.sampleLimit = sampleLimit
         self.labelLimit = labelLimit
         self.staticConfigs = staticConfigs
+        self.fileSDFiles = fileSDFiles
+        self.fileSDRefresh = fileSDRefresh
+        self.relabelConfigs = relabelConfigs
+        self.metricRelabelConfigs = metricRelabelConfigs
+        self.honorTimestamps = honorTimestamps
+        self.authorization = authorization
     }
 
     /// A fixed list of `host:port` targets sharing extra labels.
@@ -51,18 +72,35 @@ public struct ScrapeConfig: Sendable, Equatable {
         }
     }
 
-    /// Every target of the job with the labels its samples get: `job`, `instance`, and the
-    /// static labels.
-    public var targets: [ScrapeTarget] {
-        staticConfigs.flatMap { group in
-            group.targets.map { address in
-                var labels = group.labels
-                labels["job"] = labels["job"] ?? jobName
-                labels["instance"] = labels["instance"] ?? address
+    /// Every target of the job from its static configs, after target relabeling.
+    public var targets: [ScrapeTarget] { targets(from: staticConfigs) }
+
+    /// Targets from groups of addresses with labels (static or file-discovered): the
+    /// discovered labels (`__address__`, `__scheme__`, `__metrics_path__`, `__param_*`,
+    /// `job`, the group's labels) go through `relabel_configs`; a target whose labels are
+    /// dropped, or left without an address, is not scraped. Labels starting with `__` are
+    /// removed afterwards, and `instance` defaults to the address.
+    public func targets(from groups: [StaticConfig]) -> [ScrapeTarget] {
+        groups.flatMap { group in
+            group.targets.compactMap { address -> ScrapeTarget? in
+                var discovered = group.labels
+                discovered["__address__"] = address
+                discovered["__scheme__"] = scheme
+                discovered["__metrics_path__"] = metricsPath
+                discovered["job"] = discovered["job"] ?? jobName
+                for (name, values) in params { if let first = values.first { discovered["__param_" + name] = first } }
+                guard let relabeled = Relabeler.apply(relabelConfigs, to: discovered),
+                      let finalAddress = relabeled["__address__"], !finalAddress.isEmpty else { return nil }
+                var query = params
+                for (name, value) in relabeled where name.hasPrefix("__param_") { query[String(name.dropFirst(8))] = [value] }
+                var labels = relabeled.filter { !$0.key.hasPrefix("__") }
+                labels["instance"] = labels["instance"] ?? finalAddress
+                let url = Self.url(scheme: relabeled["__scheme__"] ?? scheme, address: finalAddress,
+                                   path: relabeled["__metrics_path__"] ?? metricsPath, params: query)
                 return ScrapeTarget(
-                    job: jobName, address: address, url: Self.url(scheme: scheme, address: address, path: metricsPath, params: params),
-                    labels: Labels(labels), interval: interval, timeout: timeout,
-                    honorLabels: honorLabels, sampleLimit: sampleLimit, labelLimit: labelLimit
+                    job: jobName, address: finalAddress, url: url, labels: Labels(labels), interval: interval, timeout: timeout,
+                    honorLabels: honorLabels, sampleLimit: sampleLimit, labelLimit: labelLimit,
+                    metricRelabelConfigs: metricRelabelConfigs, honorTimestamps: honorTimestamps, authorization: authorization
                 )
             }
         }
@@ -102,4 +140,7 @@ public struct ScrapeTarget: Sendable, Equatable, Hashable {
     public var honorLabels: Bool
     public var sampleLimit: Int
     public var labelLimit: Int
+    public var metricRelabelConfigs: [RelabelConfig]
+    public var honorTimestamps: Bool
+    public var authorization: String?
 }

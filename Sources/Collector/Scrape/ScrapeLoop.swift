@@ -88,6 +88,7 @@ struct ScrapeLoop {
         request.headers.add(name: "Accept-Encoding", value: "gzip")
         request.headers.add(name: "User-Agent", value: "Sextant")
         request.headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: String(Double(target.timeout) / 1000))
+        if let authorization = target.authorization { request.headers.add(name: "Authorization", value: authorization) }
         let response: HTTPClientResponse
         do {
             response = try await client.execute(request, timeout: .milliseconds(target.timeout))
@@ -137,14 +138,21 @@ struct ScrapeLoop {
             if target.sampleLimit > 0 && count > target.sampleLimit {
                 throw .sampleLimit(target.sampleLimit)
             }
-            let final = attachTargetLabels(labels)
+            var final = attachTargetLabels(labels)
+            if !target.metricRelabelConfigs.isEmpty {
+                var map: [String: String] = [:]
+                for label in final { map[label.name] = label.value }
+                guard let relabeled = Relabeler.apply(target.metricRelabelConfigs, to: map) else { continue }
+                final = Labels(relabeled.filter { !$0.value.isEmpty })
+            }
             if target.labelLimit > 0 && final.count > target.labelLimit {
                 throw .labelLimit(final.count, target.labelLimit)
             }
+            let timestampToUse = target.honorTimestamps ? explicitTime : nil
             // A sample the store refuses (out of order, duplicate) is dropped and counted by
             // the store; the rest of the scrape still lands, as in Prometheus.
-            if (try? appender.append(.unknown, final, explicitTime ?? timestamp, value)) != nil {
-                if explicitTime == nil { seen.insert(final) }
+            if (try? appender.append(.unknown, final, timestampToUse ?? timestamp, value)) != nil {
+                if timestampToUse == nil { seen.insert(final) }
             }
         }
         return count

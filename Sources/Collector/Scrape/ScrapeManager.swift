@@ -18,6 +18,8 @@ public final class ScrapeManager: Service, Sendable {
 
     struct State {
         var configs: [ScrapeConfig] = []
+        /// Target groups from `file_sd_configs`, by job.
+        var fileGroups: [String: [ScrapeConfig.StaticConfig]] = [:]
         var health: [String: TargetHealth] = [:]
         /// Wakes `run` when targets change.
         var changed: AsyncStream<Void>.Continuation?
@@ -37,11 +39,39 @@ public final class ScrapeManager: Service, Sendable {
     public func apply(_ configs: [ScrapeConfig]) {
         state.withLock { state in
             state.configs = configs
-            let targets = configs.flatMap(\.targets)
-            var health: [String: TargetHealth] = [:]
-            for target in targets { health[target.url] = state.health[target.url] ?? TargetHealth(target: target) }
-            state.health = health
-            state.changed?.yield()
+            state.fileGroups = state.fileGroups.filter { job in configs.contains { $0.jobName == job.key } }
+            Self.reconcileHealth(&state)
+        }
+        refreshFileSD()
+    }
+
+    /// Every target to scrape: static and file-discovered, after relabeling.
+    static func targets(_ state: State) -> [ScrapeTarget] {
+        state.configs.flatMap { config in config.targets(from: config.staticConfigs + (state.fileGroups[config.jobName] ?? [])) }
+    }
+
+    /// Keeps the health of targets that remain, starts new ones as unknown, wakes `run`.
+    private static func reconcileHealth(_ state: inout State) {
+        var health: [String: TargetHealth] = [:]
+        for target in Self.targets(state) { health[target.url] = state.health[target.url] ?? TargetHealth(target: target) }
+        state.health = health
+        state.changed?.yield()
+    }
+
+    /// Re-reads every job's `file_sd_configs`. A file that fails keeps the job's previous
+    /// targets, as Prometheus does, and is logged.
+    public func refreshFileSD() {
+        let jobs = state.withLock { $0.configs.filter { !$0.fileSDFiles.isEmpty } }
+        guard !jobs.isEmpty else { return }
+        var updates: [String: [ScrapeConfig.StaticConfig]] = [:]
+        for job in jobs {
+            let (groups, failures) = FileSD.read(job.fileSDFiles)
+            for failure in failures { logger.warning("file_sd: \(failure)", metadata: ["job": "\(job.jobName)"]) }
+            if failures.isEmpty || !groups.isEmpty { updates[job.jobName] = groups }
+        }
+        state.withLock { state in
+            for (job, groups) in updates { state.fileGroups[job] = groups }
+            Self.reconcileHealth(&state)
         }
     }
 
@@ -57,7 +87,7 @@ public final class ScrapeManager: Service, Sendable {
         await withGracefulShutdownHandler {
             var running: [String: Task<Void, Never>] = [:]
             func reconcile() {
-                let targets = state.withLock { $0.configs.flatMap(\.targets) }
+                let targets = state.withLock { Self.targets($0) }
                 let wanted = Dictionary(targets.map { ($0.url, $0) }, uniquingKeysWith: { first, _ in first })
                 for (url, task) in running where wanted[url] == nil {
                     task.cancel()
@@ -68,7 +98,15 @@ public final class ScrapeManager: Service, Sendable {
                 }
             }
             reconcile()
+            let refresher = Task {
+                while !Task.isCancelled {
+                    let interval = state.withLock { $0.configs.filter { !$0.fileSDFiles.isEmpty }.map(\.fileSDRefresh).min() } ?? 30_000
+                    do { try await Task.sleep(for: .milliseconds(interval)) } catch { return }
+                    refreshFileSD()
+                }
+            }
             for await _ in changes { reconcile() }
+            refresher.cancel()
             for task in running.values { task.cancel() }
             for task in running.values { await task.value }
         } onGracefulShutdown: {

@@ -90,6 +90,18 @@ public enum ConfigLoader {
         job.scheme = try m.string("scheme") ?? "http"
         guard job.scheme == "http" || job.scheme == "https" else { throw m.error("scheme", "must be http or https, not \"\(job.scheme)\"") }
         job.honorLabels = try m.bool("honor_labels") ?? false
+        job.honorTimestamps = try m.bool("honor_timestamps") ?? true
+        job.relabelConfigs = try readRelabelConfigs(m, "relabel_configs")
+        job.metricRelabelConfigs = try readRelabelConfigs(m, "metric_relabel_configs")
+        job.authorization = try readAuthorization(m)
+        for (index, node) in try m.sequence("file_sd_configs").enumerated() {
+            let sd = try ConfigMapping(node, source: m.source, path: m.keyPath("file_sd_configs[\(index)]"))
+            let files = try sd.stringList("files") ?? []
+            if files.isEmpty { throw sd.error("files", "file_sd_configs needs at least one file") }
+            job.fileSDFiles += files
+            job.fileSDRefresh = try sd.duration("refresh_interval") ?? 300_000
+            try sd.finish()
+        }
         job.sampleLimit = try m.int("sample_limit") ?? 0
         job.labelLimit = try m.int("label_limit") ?? 0
         if let params = m.node("params") {
@@ -111,6 +123,79 @@ public enum ConfigLoader {
         }
         try m.finish()
         return job
+    }
+
+    private static func readRelabelConfigs(_ m: ConfigMapping, _ key: String) throws(ConfigError) -> [RelabelConfig] {
+        var configs: [RelabelConfig] = []
+        for (index, node) in try m.sequence(key).enumerated() {
+            let r = try ConfigMapping(node, source: m.source, path: m.keyPath("\(key)[\(index)]"))
+            var config = RelabelConfig()
+            config.sourceLabels = try r.stringList("source_labels") ?? []
+            config.separator = try r.string("separator") ?? ";"
+            config.targetLabel = try r.string("target_label") ?? ""
+            config.replacement = try r.string("replacement") ?? "$1"
+            config.modulus = UInt64(try r.int("modulus") ?? 0)
+            if let (text, fail) = try r.scalar("action") {
+                guard let action = RelabelConfig.Action(rawValue: text.lowercased()) else {
+                    throw fail("unknown relabel action \"\(text)\"; one of \(RelabelConfig.Action.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                config.action = action
+            }
+            if let (pattern, fail) = try r.scalar("regex") {
+                do throws(RelabelRegexError) { config.regex = try RelabelRegex(pattern) } catch { throw fail("\(error)") }
+            }
+            for name in config.sourceLabels where !Labels.isValidLabelName(name) && !name.hasPrefix("__") {
+                throw r.error("source_labels", "invalid label name \"\(name)\"")
+            }
+            if let reason = config.validationError() {
+                throw ConfigError(source: m.source, line: r.mark?.line, column: r.mark?.column, key: r.path, reason: reason)
+            }
+            try r.finish()
+            configs.append(config)
+        }
+        return configs
+    }
+
+    /// `basic_auth`, `bearer_token(_file)` or `authorization` as one header value; secrets in
+    /// files are read now, so a missing file is a configuration error.
+    private static func readAuthorization(_ m: ConfigMapping) throws(ConfigError) -> String? {
+        func readSecret(_ mapping: ConfigMapping, _ key: String) throws(ConfigError) -> String? {
+            guard let path = try mapping.string(key) else { return nil }
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw mapping.error(key, "cannot read \(path)")
+            }
+            return text.trimmingSpaces()
+        }
+        var found: [String] = []
+        var header: String?
+        if m.has("basic_auth") {
+            let basic = try m.mapping("basic_auth")
+            let username = try basic.string("username") ?? ""
+            var password = try basic.string("password")
+            if password == nil { password = try readSecret(basic, "password_file") }
+            try basic.finish()
+            header = "Basic " + Data("\(username):\(password ?? "")".utf8).base64EncodedString()
+            found.append("basic_auth")
+        }
+        var token = try m.string("bearer_token")
+        if token == nil { token = try readSecret(m, "bearer_token_file") }
+        if let token {
+            header = "Bearer " + token
+            found.append("bearer_token")
+        }
+        if m.has("authorization") {
+            let auth = try m.mapping("authorization")
+            let type = try auth.string("type") ?? "Bearer"
+            var credentials = try auth.string("credentials")
+            if credentials == nil { credentials = try readSecret(auth, "credentials_file") }
+            try auth.finish()
+            header = type + " " + (credentials ?? "")
+            found.append("authorization")
+        }
+        if found.count > 1 {
+            throw m.error(found[1], "at most one of basic_auth, bearer_token and authorization may be set")
+        }
+        return header
     }
 
     private static func readServer(_ m: ConfigMapping, into config: inout SextantConfig) throws(ConfigError) {
