@@ -73,6 +73,7 @@ let package = Package(
         .target(
             name: "Alerting",
             dependencies: ["Query", "TSDB"],
+            exclude: ["Templates", "Rules/Rule.swift", "Rules/RuleFileError.swift", "Rules/RuleGroup.swift", "Rules/RuleDefinition.swift", "Rules/RuleFile.swift", "Rules/GroupEvaluation.swift", "Rules/RuleGroupEvaluator.swift", "Rules/RuleGroupEvaluator+Restore.swift"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -117,21 +118,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB"], swiftSettings: swiftSettings),
-        .testTarget(name: "QueryTests", dependencies: ["Query"], exclude: ["testdata", "EvalScriptTests.swift", "EvalScript.swift", "EvalScriptRunner.swift"], swiftSettings: swiftSettings),
+        .testTarget(name: "QueryTests", dependencies: ["Query"], exclude: ["testdata"], swiftSettings: swiftSettings),
         .testTarget(name: "CollectorTests", dependencies: ["Collector"], swiftSettings: swiftSettings),
-        .testTarget(name: "AlertingTests", dependencies: ["Alerting"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlertingTests", dependencies: ["Alerting"], exclude: ["testdata"], swiftSettings: swiftSettings),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics"], swiftSettings: swiftSettings),
         .testTarget(name: "FleetTests", dependencies: ["Fleet"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway",
+                "Gateway", "Query", "Collector", "TSDB",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "sextantTests", dependencies: ["TSDB"], swiftSettings: swiftSettings),
+        .testTarget(name: "sextantTests", dependencies: ["TSDB"], exclude: ["testdata"], swiftSettings: swiftSettings),
     ]
 )

@@ -7,7 +7,7 @@ final class TestServer: Sendable {
     let directory: String
     let server: SextantServer
 
-    init(_ name: String = #function, configure: (inout SextantConfig) -> Void = { _ in }) throws {
+    init(_ name: String = #function, now: @escaping @Sendable () -> Int64 = SextantServer.wallClock, configure: (inout SextantConfig) -> Void = { _ in }) throws {
         directory = FileManager.default.temporaryDirectory.path + "/sextant-gw-\(name.filter(\.isLetter))-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var config = SextantConfig()
@@ -16,7 +16,7 @@ final class TestServer: Sendable {
         configure(&config)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        server = try SextantServer(config: config, logger: logger)
+        server = try SextantServer(config: config, logger: logger, now: now)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }

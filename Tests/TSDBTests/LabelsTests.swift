@@ -58,15 +58,31 @@ struct LabelMatcherTests {
         (.regexMatch, ".*", "", true),
         (.regexMatch, ".+", "", false),
         (.regexNoMatch, "a|b", "c", true),
-        (.regexMatch, "a.c", "a\nc", true),
+        (.regexMatch, "a.c", "a\nc", false),        // RE2: `.` does not match a newline
+        (.regexMatch, ".*", "a\nb", false),
+        (.regexMatch, "caf.", "cafe\u{301}", false),   // scalars, not grapheme clusters
+        (.regexMatch, "cafe.", "cafe\u{301}", true),
+        (.regexMatch, "\\w+", "Zürich", false),        // ASCII-only classes
+        (.regexMatch, "\\pL+", "Zürich", true),
+        (.regexMatch, "\\143pu", "cpu", true),         // octal escape
+        (.regexMatch, "c{,2}pu", "c{,2}pu", true),      // not a repeat in RE2
     ])
     func matching(_ kind: LabelMatcher.Kind, _ pattern: String, _ candidate: String, _ expected: Bool) throws {
         let matcher = try LabelMatcher(kind, "l", pattern)
         #expect(matcher.matches(candidate) == expected)
     }
 
-    @Test func invalidRegexIsAClearError() {
-        #expect(throws: MatcherError.self) { try LabelMatcher(.regexMatch, "l", "a(b") }
+    @Test(arguments: ["a(b", "(?=x)", "(?<n>x)", "(a)\\1", "a*+", "\\Z", "a{1001}", "[a"])
+    func invalidRegexIsAClearError(_ pattern: String) {
+        #expect(throws: MatcherError.self) { try LabelMatcher(.regexMatch, "l", pattern) }
+    }
+
+    @Test func labelValuesAreComparedByBytes() {
+        let composed = Labels(["__name__": "x", "v": "caf\u{E9}"])
+        let decomposed = Labels(["__name__": "x", "v": "cafe\u{301}"])
+        #expect(composed != decomposed)
+        #expect(Set([composed, decomposed]).count == 2)
+        #expect(!LabelMatcher.equal("v", "caf\u{E9}").matches("cafe\u{301}"))
     }
 
     @Test func missingLabelMatchesEmpty() throws {

@@ -52,8 +52,8 @@ public struct RelabelConfig: Sendable, Hashable {
     }
 }
 
-/// A relabel regex: fully anchored like Prometheus's, with capture groups for `$1`,
-/// `${1}` and `${name}` in replacements.
+/// A relabel regex: fully anchored like Prometheus's, with RE2's meaning (``RE2Syntax``),
+/// and capture groups for `$1`, `${1}` and `${name}` in replacements.
 public struct RelabelRegex: @unchecked Sendable, Hashable {
     // @unchecked: `Regex<AnyRegexOutput>` is immutable after init and safe to share; it
     // only lacks a Sendable conformance.
@@ -62,10 +62,10 @@ public struct RelabelRegex: @unchecked Sendable, Hashable {
 
     public init(_ pattern: String) throws(RelabelRegexError) {
         self.pattern = pattern
-        do {
-            regex = try Regex("(?s:" + pattern + ")")
+        do throws(RE2Syntax.Failure) {
+            regex = try RE2Syntax.compile(pattern)
         } catch {
-            throw RelabelRegexError(pattern: pattern, reason: "\(error)")
+            throw RelabelRegexError(pattern: pattern, reason: error.reason)
         }
     }
 
@@ -76,36 +76,6 @@ public struct RelabelRegex: @unchecked Sendable, Hashable {
 
     func wholeMatch(_ s: String) -> Regex<AnyRegexOutput>.Match? {
         try? regex.wholeMatch(in: s)
-    }
-
-    /// `template` with `$1`, `${1}`, `$name`, `${name}` replaced from `match`; `$$` is a `$`.
-    static func expand(_ template: String, _ match: Regex<AnyRegexOutput>.Match) -> String {
-        guard template.contains("$") else { return template }
-        var out = ""
-        var chars = Substring(template)
-        while let dollar = chars.firstIndex(of: "$") {
-            out += chars[..<dollar]
-            chars = chars[chars.index(after: dollar)...]
-            if chars.first == "$" {
-                out += "$"
-                chars = chars.dropFirst()
-                continue
-            }
-            var name: Substring
-            if chars.first == "{", let close = chars.firstIndex(of: "}") {
-                name = chars[chars.index(after: chars.startIndex)..<close]
-                chars = chars[chars.index(after: close)...]
-            } else {
-                name = chars.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
-                chars = chars.dropFirst(name.count)
-            }
-            if let index = Int(name) {
-                if index < match.output.count, let sub = match.output[index].substring { out += sub }
-            } else if !name.isEmpty, let sub = match.output[String(name)]?.substring {
-                out += sub
-            }
-        }
-        return out + chars
     }
 }
 
@@ -132,9 +102,9 @@ public enum Relabeler {
                 if labels[config.targetLabel] ?? "" != value { return nil }
             case .replace:
                 guard let match = config.regex.wholeMatch(value) else { continue }
-                let target = RelabelRegex.expand(config.targetLabel, match)
+                let target = RE2Syntax.expand(config.targetLabel, match.output)
                 guard Labels.isValidLabelName(target) else { continue }
-                let replacement = RelabelRegex.expand(config.replacement, match)
+                let replacement = RE2Syntax.expand(config.replacement, match.output)
                 if replacement.isEmpty { labels[target] = nil } else { labels[target] = replacement }
             case .lowercase:
                 labels[config.targetLabel] = value.lowercased()
@@ -145,7 +115,7 @@ public enum Relabeler {
             case .labelmap:
                 for (name, v) in labels {
                     guard let match = config.regex.wholeMatch(name) else { continue }
-                    let target = RelabelRegex.expand(config.replacement, match)
+                    let target = RE2Syntax.expand(config.replacement, match.output)
                     if Labels.isValidLabelName(target) { labels[target] = v }
                 }
             case .labeldrop:

@@ -13,6 +13,10 @@ struct PrometheusAPIRoutes {
     let store: Store
     let scrapes: ScrapeManager
     let engine: Engine
+    let cache: QueryRangeCache
+    /// Newest data (ms) the range cache must never keep: the lookback window plus the
+    /// out-of-order window, where samples can still arrive.
+    let cacheFreshness: Int64
     let now: @Sendable () -> Int64
 
     func register(on router: Router<SextantContext>, table: RouteTable) {
@@ -48,6 +52,15 @@ struct PrometheusAPIRoutes {
         }
         router.on("/api/v1/status/tsdb", method: .get, table: table) { _, _ in
             await respond { () async throws(PrometheusAPIError) in tsdbStatus() }
+        }
+        router.on("/cache/metrics", method: .get, table: table) { _, _ in
+            let c = cache.counters
+            let lookups = c.hits + c.partialHits + c.misses
+            return json(CacheMetrics(query_range: .init(
+                hits: c.hits, partial_hits: c.partialHits, misses: c.misses, uncacheable: c.uncacheable,
+                hit_rate: lookups == 0 ? 0 : Double(c.hits + c.partialHits) / Double(lookups),
+                entries: c.entries, cached_points: c.points, max_points: cache.maxPoints
+            )))
         }
     }
 
@@ -92,7 +105,10 @@ struct PrometheusAPIRoutes {
         let engine = try engine(timeout: p.duration("timeout"))
         let result: QueryResult
         do {
-            result = try engine.range(text, start: start, end: end, step: step, querier: store.querier())
+            let querier = store.querier()
+            result = try cache.range(text, start: start, end: end, step: step, now: now(), freshness: cacheFreshness) { (from, to) throws(QueryError) in
+                try engine.range(text, start: from, end: to, step: step, querier: querier)
+            }
         } catch {
             throw Self.translate(error)
         }
@@ -130,15 +146,15 @@ struct PrometheusAPIRoutes {
         let p = try await Self.parameters(request, context)
         let sets = try p.matcherSets(required: false)
         let (start, end) = try Self.range(p)
-        var names = Set<String>()
+        var names: [String] = []
         do {
             for matchers in sets.isEmpty ? [[]] : sets {
-                names.formUnion(try store.querier().labelNames(matching: matchers, mint: start, maxt: end))
+                names += try store.querier().labelNames(matching: matchers, mint: start, maxt: end)
             }
         } catch {
             throw .internal("\(error)")
         }
-        var sorted = names.sorted()
+        var sorted = names.uniqueByteSorted()
         if let limit = try p.limit() { sorted = Array(sorted.prefix(limit)) }
         return PrometheusJSON.success { $0.stringArray(sorted) }
     }
@@ -151,15 +167,16 @@ struct PrometheusAPIRoutes {
         let p = try await Self.parameters(request, context)
         let sets = try p.matcherSets(required: false)
         let (start, end) = try Self.range(p)
-        var values = Set<String>()
+        var values: [String] = []
         do {
             for matchers in sets.isEmpty ? [[]] : sets {
-                values.formUnion(try store.querier().labelValues(name, matching: matchers, mint: start, maxt: end))
+                values += try store.querier().labelValues(name, matching: matchers, mint: start, maxt: end)
             }
         } catch {
             throw .internal("\(error)")
         }
-        var sorted = values.sorted()
+        // By bytes: two spellings of `café` are two values, ordered as Prometheus orders them.
+        var sorted = values.uniqueByteSorted()
         if let limit = try p.limit() { sorted = Array(sorted.prefix(limit)) }
         return PrometheusJSON.success { $0.stringArray(sorted) }
     }
@@ -297,11 +314,11 @@ struct PrometheusAPIRoutes {
 
     static func translate(_ error: QueryError) -> PrometheusAPIError {
         switch error.type {
-        case "bad_data": .badData(error.message)
-        case "timeout": .timeout(error.message)
-        case "canceled": .canceled(error.message)
-        case "execution": .execution(error.message)
-        default: .internal(error.message)
+        case "bad_data": .badData(error.apiMessage)
+        case "timeout": .timeout(error.apiMessage)
+        case "canceled": .canceled(error.apiMessage)
+        case "execution": .execution(error.apiMessage)
+        default: .internal(error.apiMessage)
         }
     }
 
@@ -315,4 +332,20 @@ struct PrometheusAPIRoutes {
             return error.response()
         }
     }
+}
+
+/// `GET /cache/metrics`: the query_range cache's effectiveness.
+struct CacheMetrics: Encodable {
+    struct RangeCache: Encodable {
+        let hits: Int
+        let partial_hits: Int
+        let misses: Int
+        let uncacheable: Int
+        /// Share of cacheable lookups served at least partly from the cache.
+        let hit_rate: Double
+        let entries: Int
+        let cached_points: Int
+        let max_points: Int
+    }
+    let query_range: RangeCache
 }

@@ -24,6 +24,7 @@ public final class SextantServer: Sendable {
     public let readiness = Readiness()
     public let registry = PrometheusCollectorRegistry()
     public let routes = RouteTable()
+    let rangeCache = QueryRangeCache()
     let logger: Logger
     let selfMetrics: SelfMetrics
     let startedAt: Date
@@ -71,7 +72,14 @@ public final class SextantServer: Sendable {
             store: store, catalog: catalog, scrapes: scrapes, readiness: readiness, selfMetrics: selfMetrics,
             startedAt: startedAt, ruleFiles: config.ruleFiles
         ).register(on: router, table: routes)
-        PrometheusAPIRoutes(store: store, scrapes: scrapes, engine: Engine(options: EngineOptions(lookbackDelta: config.query.lookbackDelta, maxSamples: config.query.maxSamples, timeout: .milliseconds(config.query.timeout))), now: now)
+        let engine = Engine(options: EngineOptions(
+            lookbackDelta: config.query.lookbackDelta, maxSamples: config.query.maxSamples, timeout: .milliseconds(config.query.timeout),
+            defaultSubqueryStep: config.global.evaluationInterval
+        ))
+        PrometheusAPIRoutes(
+            store: store, scrapes: scrapes, engine: engine, cache: rangeCache,
+            cacheFreshness: config.query.lookbackDelta + config.storage.outOfOrderWindow, now: now
+        )
             .register(on: router, table: routes)
         PushRoutes(store: store, now: now).register(on: router, table: routes)
         return router

@@ -54,7 +54,8 @@ public struct Engine: Sendable {
         try checkRange(start: start, end: end, step: step)
         guard expr.type == .vector || expr.type == .scalar else {
             throw .badData(
-                "invalid expression type \(GoFormat.quote(expr.type.documentedName)) for range query, must be Scalar or instant Vector")
+                "invalid expression type \(GoFormat.quote(expr.type.documentedName)) for range query, must be Scalar or instant Vector",
+                parameter: "query")
         }
         let expr = expr.resolvingAtModifiers(start: start, end: end)
         var evaluator = Evaluator(
@@ -68,9 +69,13 @@ public struct Engine: Sendable {
 
     /// The checks Prometheus's API makes on a range before evaluating anything.
     private func checkRange(start: Int64, end: Int64, step: Int64) throws(QueryError) {
-        if end < start { throw .badData("end timestamp must not be before start time") }
-        if step <= 0 { throw .badData("zero or negative query resolution step widths are not accepted. Try a positive integer") }
-        if (end - start) / step > Int64(options.maxPointsPerSeries) {
+        if end < start { throw .badData("end timestamp must not be before start time", parameter: "end") }
+        if step <= 0 {
+            throw .badData("zero or negative query resolution step widths are not accepted. Try a positive integer", parameter: "step")
+        }
+        // Go's time.Sub saturates; a span that does not fit is too long anyway.
+        let (span, overflow) = end.subtractingReportingOverflow(start)
+        if overflow || span / step > Int64(options.maxPointsPerSeries) {
             throw .badData(
                 "exceeded maximum resolution of \(Self.grouped(options.maxPointsPerSeries)) points per timeseries. "
                     + "Try decreasing the query resolution (?step=XX)")
@@ -81,7 +86,7 @@ public struct Engine: Sendable {
         do {
             return try PromQL.parse(query)
         } catch {
-            throw .badData(error.description)
+            throw .badData(error.description, parameter: "query")
         }
     }
 

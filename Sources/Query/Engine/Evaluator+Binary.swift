@@ -197,14 +197,21 @@ struct VectorBinaryOperator: StepOperator {
     private var signatures: MatchSignatures
     private var signatureOf: [[Int]] = [[], []]
     private var labelsOf: [[Labels]] = [[], []]
-    /// Output series per (many side, one side) pair of input series.
+    /// Output series per (many side, one side) pair of input series; the last pair of each
+    /// many-side series is kept at hand, as matches rarely change between steps.
     private var resultIDs: [Pair: Int] = [:]
+    private var lastOne: [Int] = []
+    private var lastResult: [Int] = []
     /// Per signature: the step it was last seen on the one side, and where.
     private var oneSeenAt: [Int] = []
     private var oneIndex: [Int] = []
     /// Per signature: the step it last matched (one-to-one).
     private var matchedAt: [Int] = []
-    /// (signature, output) pairs matched at this step (many-to-one).
+    /// Per output series (many-to-one): the step it was last produced, and from which
+    /// signature; a second production in a step consults `matchedPairs`.
+    private var producedAt: [Int] = []
+    private var producedBy: [Int] = []
+    /// (signature, output) pairs of outputs produced more than once in this step.
     private var matchedPairs: Set<Pair> = []
     private var step = 0
 
@@ -228,6 +235,9 @@ struct VectorBinaryOperator: StepOperator {
         oneSeenAt = Array(repeating: -1, count: signatures.count)
         oneIndex = Array(repeating: 0, count: signatures.count)
         matchedAt = Array(repeating: -1, count: signatures.count)
+        let manySide = matching.cardinality == .oneToMany ? 1 : 0
+        lastOne = Array(repeating: -1, count: inputs[manySide].count)
+        lastResult = Array(repeating: -1, count: inputs[manySide].count)
     }
 
     mutating func step(_ t: Int64, _ args: [[StepElement]], _ output: inout OutputTable) throws(QueryError) {
@@ -256,7 +266,7 @@ struct VectorBinaryOperator: StepOperator {
             oneSeenAt[signature] = step
             oneIndex[signature] = index
         }
-        if matching.cardinality != .oneToOne { matchedPairs.removeAll(keepingCapacity: true) }
+        if !matchedPairs.isEmpty { matchedPairs.removeAll(keepingCapacity: true) }
 
         for element in many {
             let signature = signatureOf[manySide][element.series]
@@ -275,8 +285,17 @@ struct VectorBinaryOperator: StepOperator {
                     throw .execution("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
                 }
                 matchedAt[signature] = step
-            } else if !matchedPairs.insert(Pair(a: signature, b: id)).inserted {
-                throw .execution("multiple matches for labels: grouping labels must ensure unique matches")
+            } else if producedAt[id] != step {
+                producedAt[id] = step
+                producedBy[id] = signature
+            } else {
+                // The same output twice in a step: fine for the match grouping only if from
+                // different signatures (the step's duplicate check then reports it).
+                if producedBy[id] == signature || matchedPairs.contains(Pair(a: signature, b: id)) {
+                    throw .execution("multiple matches for labels: grouping labels must ensure unique matches")
+                }
+                matchedPairs.insert(Pair(a: producedBy[id], b: id))
+                matchedPairs.insert(Pair(a: signature, b: id))
             }
             output.emit(id, value)
         }
@@ -286,6 +305,14 @@ struct VectorBinaryOperator: StepOperator {
     /// metric name for arithmetic or `bool`, narrowed to the matching labels for one-to-one
     /// matching, plus the `group_*` labels copied from the one side.
     private mutating func resultID(many: Int, one: Int, manySide: Int, _ output: inout OutputTable) -> Int {
+        if lastOne[many] == one { return lastResult[many] }
+        let id = newResultID(many: many, one: one, manySide: manySide, &output)
+        lastOne[many] = one
+        lastResult[many] = id
+        return id
+    }
+
+    private mutating func newResultID(many: Int, one: Int, manySide: Int, _ output: inout OutputTable) -> Int {
         let key = Pair(a: many, b: one)
         if let id = resultIDs[key] { return id }
         var labels = labelsOf[manySide][many]
@@ -302,6 +329,10 @@ struct VectorBinaryOperator: StepOperator {
         if returnBool { labels = labels.droppingMetricName() }
         let id = output.id(for: labels)
         resultIDs[key] = id
+        while producedAt.count <= id {
+            producedAt.append(-1)
+            producedBy.append(-1)
+        }
         return id
     }
 }

@@ -52,16 +52,19 @@ extension Evaluator {
             var op = SortOperator(descending: descending)
             return try rangeEval(&op, call.args)
         case .labelReplace:
+            // The vector first: its errors come before those of the other arguments.
+            let inputs = [try eval(call.args[0])]
             var op = try RelabelOperator.labelReplace(
                 destination: try stringArgument(call, 1), replacement: try stringArgument(call, 2),
                 source: try stringArgument(call, 3), regex: try stringArgument(call, 4))
-            return try rangeEval(&op, [call.args[0]])
+            return try rangeEval(&op, inputs: inputs, original: original)
         case .labelJoin:
+            let inputs = [try eval(call.args[0])]
             var sources: [String] = []
             for index in 3..<call.args.count { sources.append(try stringArgument(call, index)) }
             var op = try RelabelOperator.labelJoin(
                 destination: try stringArgument(call, 1), separator: try stringArgument(call, 2), sources: sources)
-            return try rangeEval(&op, [call.args[0]])
+            return try rangeEval(&op, inputs: inputs, original: original)
         case .histogramQuantile:
             var op = HistogramQuantileOperator()
             return try rangeEval(&op, call.args)
@@ -86,7 +89,7 @@ extension Evaluator {
 
         func bounds(at t: Int64) -> (mint: Int64, maxt: Int64) {
             let maxt = Evaluator.referenceTime(t, at: at, offset: offset)
-            return (maxt - range, maxt)
+            return (maxt &- range, maxt)
         }
     }
 
@@ -142,6 +145,7 @@ extension Evaluator {
             var points: [Sample] = []
             var arguments = CallScalars(time: 0, count: call.args.count)
             for (step, t) in ev.steps.enumerated() {
+                if step & 0xFFFF == 0xFFFF { try ev.deadline.check() }
                 let (mint, maxt) = shape.bounds(at: t)
                 let moved = window.advance(mint: mint, maxt: maxt)
                 ev.currentSamples += moved.added - moved.dropped
@@ -152,6 +156,7 @@ extension Evaluator {
                 let call = RangeCall(samples: window.samples, rangeStart: mint, rangeEnd: maxt, range: shape.range, scalars: arguments)
                 if let value = try function(call) { points.append(Sample(t, value)) }
             }
+            try window.checkSource()
             // The window is still held while the result is counted, as in Prometheus.
             if !points.isEmpty {
                 guard ev.currentSamples + points.count <= ev.maxSamples else { throw .tooManySamples }
@@ -171,6 +176,7 @@ extension Evaluator {
         try forEachSeries(of: call.args[matrixArgument]) { (ev, _, window, shape) throws(QueryError) in
             var produced = 0
             for (step, t) in ev.steps.enumerated() {
+                if step & 0xFFFF == 0xFFFF { try ev.deadline.check() }
                 let (mint, maxt) = shape.bounds(at: t)
                 let moved = window.advance(mint: mint, maxt: maxt)
                 ev.currentSamples += moved.added - moved.dropped
@@ -180,6 +186,7 @@ extension Evaluator {
                     produced += 1
                 }
             }
+            try window.checkSource()
             // Prometheus first builds a 1 per series and step with samples, and counts them.
             guard ev.currentSamples + produced <= ev.maxSamples else { throw .tooManySamples }
             ev.currentSamples += produced - window.count

@@ -14,11 +14,12 @@ extension Evaluator {
             outerStart = pinned
             outerEnd = pinned
         }
-        let earliest = outerStart - offset - range
+        // Times wrap around rather than trap, as in Go.
+        let earliest = outerStart &- offset &- range
         // Truncating division, as Go's, then up to the first multiple not before `earliest`.
-        var start = interval * (earliest / interval)
-        if start < earliest { start += interval }
-        return StepRange(start: start, end: outerEnd - offset, interval: interval)
+        var start = interval &* (earliest / interval)
+        if start < earliest { start &+= interval }
+        return StepRange(start: start, end: outerEnd &- offset, interval: interval)
     }
 
     /// `expr[range:step]`: the expression evaluated at the subquery's own steps, a range

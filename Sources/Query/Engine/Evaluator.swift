@@ -119,10 +119,12 @@ struct Evaluator<Q: Querier> {
     }
 
     /// The sample time a selector reads at step `t`: `@` pins it, `offset` shifts it back.
+    /// Arithmetic on times wraps around rather than trapping, as Go's does: an absurd
+    /// offset yields an empty result, never a crash.
     @inline(__always)
     static func referenceTime(_ t: Int64, at: AtModifier?, offset: Int64) -> Int64 {
-        if case .timestamp(let pinned) = at { return pinned - offset }
-        return t - offset
+        if case .timestamp(let pinned) = at { return pinned &- offset }
+        return t &- offset
     }
 }
 

@@ -49,10 +49,14 @@ extension Functions {
         guard samples.count >= 2, let first = samples.first, let last = samples.last else { return nil }
         var result = last.value - first.value
         if isCounter {
-            var previous = first.value
-            for sample in samples.dropFirst() {
-                if sample.value < previous { result += previous }
-                previous = sample.value
+            // Each drop is a reset: add back the value before it.
+            samples.withUnsafeBufferPointer { buffer in
+                var previous = buffer[0].value
+                for index in 1..<buffer.count {
+                    let value = buffer[index].value
+                    if value < previous { result += previous }
+                    previous = value
+                }
             }
         }
         var durationToStart = Double(first.timestamp - call.rangeStart) / 1000

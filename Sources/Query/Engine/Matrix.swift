@@ -28,19 +28,39 @@ struct StepRange: Sequence {
     var end: Int64
     var interval: Int64
 
-    var count: Int { end < start ? 0 : Int((end - start) / interval) + 1 }
+    var count: Int {
+        guard end >= start else { return 0 }
+        // In unsigned arithmetic the span cannot overflow, however far apart the ends are.
+        let span = UInt64(bitPattern: end) &- UInt64(bitPattern: start)
+        return Int(Swift.min(span / UInt64(interval), UInt64(Int.max - 1))) + 1
+    }
 
-    func makeIterator() -> StrideThrough<Int64>.Iterator {
-        stride(from: start, through: end, by: Int(interval)).makeIterator()
+    func makeIterator() -> Iterator { Iterator(time: start, remaining: count, interval: interval) }
+
+    struct Iterator: IteratorProtocol {
+        var time: Int64
+        var remaining: Int
+        let interval: Int64
+
+        mutating func next() -> Int64? {
+            guard remaining > 0 else { return nil }
+            remaining -= 1
+            defer { time &+= interval }
+            return time
+        }
     }
 }
 
 /// A pull iterator of samples in time order: a stored series or evaluated points.
 protocol SampleSource {
     mutating func next() -> Sample?
+    /// Why the source stopped early (a chunk that did not decode), if it did.
+    var failure: String? { get }
 }
 
-extension SampleCursor: SampleSource {}
+extension SampleCursor: SampleSource {
+    var failure: String? { error.map { "\($0)" } }
+}
 
 /// Points already in memory (a subquery's result) as a ``SampleSource``.
 struct ArraySampleSource: SampleSource {
@@ -48,6 +68,8 @@ struct ArraySampleSource: SampleSource {
     var index = 0
 
     init(_ samples: [Sample]) { self.samples = samples }
+
+    var failure: String? { nil }
 
     mutating func next() -> Sample? {
         guard index < samples.count else { return nil }
@@ -68,4 +90,6 @@ struct SeriesSamples: SampleSource {
         if stored != nil { return stored!.next() }
         return evaluated!.next()
     }
+
+    var failure: String? { stored?.failure }
 }

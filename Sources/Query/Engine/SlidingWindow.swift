@@ -17,6 +17,11 @@ struct SlidingWindow<Source: SampleSource> {
     var count: Int { buffer.count - head }
     var isEmpty: Bool { head == buffer.count }
 
+    /// Throws if the series could not be read to the end of the window.
+    func checkSource() throws(QueryError) {
+        if let failure = source.failure { throw .internal("reading series: \(failure)") }
+    }
+
     /// The samples in the window, oldest first.
     var samples: ArraySlice<Sample> { buffer[head...] }
 
@@ -70,6 +75,11 @@ struct LatestSample<Source: SampleSource> {
     private var exhausted = false
 
     init(_ source: Source) { self.source = source }
+
+    /// Throws if the series could not be read as far as it was asked to.
+    func checkSource() throws(QueryError) {
+        if let failure = source.failure { throw .internal("reading series: \(failure)") }
+    }
 
     mutating func at(_ time: Int64) -> Sample? {
         while true {

@@ -2,17 +2,18 @@
 enum BlockIndex {
     static func encode(_ entries: [BlockFormat.SeriesEntry]) -> [UInt8] {
         // Symbols: every distinct label name and value, sorted, referenced by position.
-        var symbolSet = Set<String>()
+        // Keyed by bytes: two spellings of `café` are two symbols.
+        var symbolSet = Set<ExactString>()
         for entry in entries {
             for label in entry.labels {
-                symbolSet.insert(label.name)
-                symbolSet.insert(label.value)
+                symbolSet.insert(ExactString(label.name))
+                symbolSet.insert(ExactString(label.value))
             }
         }
-        let symbols = symbolSet.sorted()
-        var symbolIndex: [String: Int] = [:]
+        let symbols = symbolSet.sorted().map(\.value)
+        var symbolIndex: [ExactString: Int] = [:]
         symbolIndex.reserveCapacity(symbols.count)
-        for (i, s) in symbols.enumerated() { symbolIndex[s] = i }
+        for (i, s) in symbols.enumerated() { symbolIndex[ExactString(s)] = i }
 
         var body = ByteWriter(capacity: entries.count * 32 + symbols.count * 16)
         body.uvarint(UInt64(symbols.count))
@@ -21,8 +22,8 @@ enum BlockIndex {
         for entry in entries {
             body.uvarint(UInt64(entry.labels.count))
             for label in entry.labels {
-                body.uvarint(UInt64(symbolIndex[label.name]!))
-                body.uvarint(UInt64(symbolIndex[label.value]!))
+                body.uvarint(UInt64(symbolIndex[ExactString(label.name)]!))
+                body.uvarint(UInt64(symbolIndex[ExactString(label.value)]!))
             }
             body.uvarint(UInt64(entry.chunks.count))
             var previousPage = 0

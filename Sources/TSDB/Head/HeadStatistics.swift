@@ -29,14 +29,14 @@ extension Postings {
         for (name, values) in byName {
             pairs += values.count
             valueCounts.append(.init(name: name, value: values.count))
-            bytes.append(.init(name: name, value: values.reduce(0) { $0 + $1.key.utf8.count * $1.value.count }))
+            bytes.append(.init(name: name, value: values.reduce(0) { $0 + $1.key.value.utf8.count * $1.value.count }))
             for (value, refs) in values {
-                pairCounts.append(.init(name: "\(name)=\(value)", value: refs.count))
+                pairCounts.append(.init(name: "\(name)=\(value.value)", value: refs.count))
             }
         }
-        let byMetric = (byName[Labels.metricName] ?? [:]).map { HeadStatistics.Entry(name: $0.key, value: $0.value.count) }
+        let byMetric = (byName[Labels.metricName] ?? [:]).map { HeadStatistics.Entry(name: $0.key.value, value: $0.value.count) }
         func topN(_ entries: [HeadStatistics.Entry]) -> [HeadStatistics.Entry] {
-            Array(entries.sorted { $0.value != $1.value ? $0.value > $1.value : $0.name < $1.name }.prefix(top))
+            Array(entries.sorted { $0.value != $1.value ? $0.value > $1.value : $0.name.bytesLess($1.name) }.prefix(top))
         }
         return (pairs, topN(byMetric), topN(valueCounts), topN(bytes), topN(pairCounts))
     }

@@ -32,8 +32,8 @@ public struct LabelMatcher: Sendable, CustomStringConvertible {
 
     public func matches(_ candidate: String) -> Bool {
         switch kind {
-        case .equal: candidate == value
-        case .notEqual: candidate != value
+        case .equal: candidate.bytesEqual(value)
+        case .notEqual: !candidate.bytesEqual(value)
         case .regexMatch: regex!.matches(candidate)
         case .regexNoMatch: !regex!.matches(candidate)
         }
@@ -55,5 +55,6 @@ extension Labels {
     /// Whether every matcher accepts this label set.
     public func matches(_ matchers: [LabelMatcher]) -> Bool {
         matchers.allSatisfy { $0.matches(self[$0.name] ?? "") }
+        // `self[name]` compares names by bytes; values are compared by the matcher.
     }
 }

@@ -2,13 +2,15 @@
 ///
 /// Refs are handed out in increasing order, so appending keeps every list sorted.
 struct Postings {
-    private(set) var byName: [String: [String: [SeriesRef]]] = [:]
+    /// Label name → value → refs. Values are keyed by bytes (see ``ExactString``); names are
+    /// validated ASCII, where `String` equality is byte equality.
+    private(set) var byName: [String: [ExactString: [SeriesRef]]] = [:]
     private(set) var all: [SeriesRef] = []
 
     mutating func add(_ ref: SeriesRef, _ labels: Labels) {
         all.append(ref)
         for label in labels {
-            byName[label.name, default: [:]][label.value, default: []].append(ref)
+            byName[label.name, default: [:]][ExactString(label.value), default: []].append(ref)
         }
     }
 
@@ -22,15 +24,15 @@ struct Postings {
             if matcher.matchesEmpty {
                 // Reject: series that have the label with a value the matcher refuses.
                 let values = byName[matcher.name] ?? [:]
-                let rejected = values.filter { !matcher.matches($0.key) }.map(\.value)
+                let rejected = values.filter { !matcher.matches($0.key.value) }.map(\.value)
                 if !rejected.isEmpty { subtract.append(Self.union(rejected)) }
             } else {
                 let values = byName[matcher.name] ?? [:]
                 let accepted: [SeriesRef]
                 if matcher.kind == .equal {
-                    accepted = values[matcher.value] ?? []
+                    accepted = values[ExactString(matcher.value)] ?? []
                 } else {
-                    accepted = Self.union(values.filter { matcher.matches($0.key) }.map(\.value))
+                    accepted = Self.union(values.filter { matcher.matches($0.key.value) }.map(\.value))
                 }
                 result = result.map { Self.intersect($0, accepted) } ?? accepted
                 if result!.isEmpty { return [] }

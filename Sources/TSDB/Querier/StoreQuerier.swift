@@ -68,12 +68,12 @@ public struct StoreQuerier: Querier {
 
     public func labelNames(matching matchers: [LabelMatcher], mint: Int64, maxt: Int64) throws(StorageError) -> [String] {
         let series = try select(matchers, mint: mint, maxt: maxt, hints: SelectHints(seriesOnly: true))
-        return Set(series.flatMap { $0.labels.map(\.name) }).sorted()
+        return series.flatMap { $0.labels.map(\.name) }.uniqueByteSorted()
     }
 
     public func labelValues(_ name: String, matching matchers: [LabelMatcher], mint: Int64, maxt: Int64) throws(StorageError) -> [String] {
         let series = try select(matchers, mint: mint, maxt: maxt, hints: SelectHints(seriesOnly: true))
-        return Set(series.compactMap { $0.labels[name] }).sorted()
+        return series.compactMap { $0.labels[name] }.uniqueByteSorted()
     }
 }
 

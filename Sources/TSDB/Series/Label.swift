@@ -8,8 +8,18 @@ public struct Label: Hashable, Sendable, Comparable, CustomStringConvertible {
         self.value = value
     }
 
+    // Bytes, not Unicode equivalence: Prometheus keeps `café` and `cafe\u{301}` apart.
+    public static func == (lhs: Label, rhs: Label) -> Bool {
+        lhs.name.bytesEqual(rhs.name) && lhs.value.bytesEqual(rhs.value)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        name.hashBytes(into: &hasher)
+        value.hashBytes(into: &hasher)
+    }
+
     public static func < (lhs: Label, rhs: Label) -> Bool {
-        lhs.name != rhs.name ? lhs.name < rhs.name : lhs.value < rhs.value
+        lhs.name.bytesEqual(rhs.name) ? lhs.value.bytesLess(rhs.value) : lhs.name.bytesLess(rhs.name)
     }
 
     public var description: String { "\(name)=\"\(value)\"" }

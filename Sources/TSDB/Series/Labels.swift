@@ -30,7 +30,7 @@ public struct Labels: Hashable, Sendable, Comparable, CustomStringConvertible, S
 
     public subscript(name: String) -> String? {
         // Label sets are small (usually < 16): a linear scan beats a binary search.
-        for pair in pairs where pair.name == name { return pair.value }
+        for pair in pairs where pair.name.bytesEqual(name) { return pair.value }
         return nil
     }
 
@@ -38,9 +38,9 @@ public struct Labels: Hashable, Sendable, Comparable, CustomStringConvertible, S
 
     /// A copy with `name` set to `value`; an empty value removes the label, as in Prometheus.
     public func setting(_ name: String, to value: String) -> Labels {
-        var copy = pairs.filter { $0.name != name }
+        var copy = pairs.filter { !$0.name.bytesEqual(name) }
         if !value.isEmpty {
-            let index = copy.firstIndex { $0.name > name } ?? copy.endIndex
+            let index = copy.firstIndex { name.bytesLess($0.name) } ?? copy.endIndex
             copy.insert(Label(name, value), at: index)
         }
         return Labels(sorted: copy)
