@@ -73,7 +73,6 @@ let package = Package(
         .target(
             name: "Alerting",
             dependencies: ["Query", "TSDB"],
-            exclude: ["Templates", "Rules/Rule.swift", "Rules/RuleFileError.swift", "Rules/RuleGroup.swift", "Rules/RuleDefinition.swift", "Rules/RuleFile.swift", "Rules/GroupEvaluation.swift", "Rules/RuleGroupEvaluator.swift", "Rules/RuleGroupEvaluator+Restore.swift"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -120,7 +119,7 @@ let package = Package(
         .testTarget(name: "TSDBTests", dependencies: ["TSDB"], swiftSettings: swiftSettings),
         .testTarget(name: "QueryTests", dependencies: ["Query"], exclude: ["testdata"], swiftSettings: swiftSettings),
         .testTarget(name: "CollectorTests", dependencies: ["Collector"], swiftSettings: swiftSettings),
-        .testTarget(name: "AlertingTests", dependencies: ["Alerting"], exclude: ["TemplateTests.swift", "GoFormatTests.swift", "RuleTestScript.swift", "RuleTestScriptTests.swift", "RuleGroupEvaluatorTests.swift", "MiniYAML.swift", "RuleFileTests.swift", "RuleTestRunner.swift", "testdata"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlertingTests", dependencies: ["Alerting", "Query", "TSDB", .product(name: "Logging", package: "swift-log")], exclude: ["testdata"], swiftSettings: swiftSettings),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics"], swiftSettings: swiftSettings),
         .testTarget(name: "FleetTests", dependencies: ["Fleet"], swiftSettings: swiftSettings),
         .testTarget(
