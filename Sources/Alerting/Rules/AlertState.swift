@@ -14,6 +14,9 @@ public struct Alert: Sendable, Equatable {
     public var resolvedAt: Int64?
     /// The last evaluation (ms) at which the expression returned this label set.
     public var lastSeenAt: Int64
+    /// The first evaluation (ms) at which a firing alert was no longer returned; it resolves
+    /// once `keep_firing_for` has passed since then, as in Prometheus.
+    public var keepFiringSince: Int64? = nil
 }
 
 /// What changed in one evaluation, for the history log and the notifier.
@@ -52,6 +55,7 @@ public struct AlertRuleState: Sendable, Equatable {
             if var alert = alerts[labels], alert.state != .inactive {
                 alert.value = value
                 alert.lastSeenAt = now
+                alert.keepFiringSince = nil
                 alerts[labels] = alert
             } else {
                 alerts[labels] = Alert(labels: labels, state: .pending, value: value, activeAt: now, lastSeenAt: now)
@@ -72,13 +76,14 @@ public struct AlertRuleState: Sendable, Equatable {
                 transitions.append(.cancelled(labels))
                 continue
             case .firing where !returned:
-                if now - alert.lastSeenAt >= keepFiringFor {
+                if keepFiringFor > 0 && alert.keepFiringSince == nil { alert.keepFiringSince = now }
+                if now - (alert.keepFiringSince ?? now) >= keepFiringFor {
                     alert.state = .inactive
                     alert.resolvedAt = now
                     transitions.append(.resolved(labels))
                 }
             case .inactive where !returned:
-                if let resolvedAt = alert.resolvedAt, now - resolvedAt >= resolvedRetention {
+                if let resolvedAt = alert.resolvedAt, now - resolvedAt > resolvedRetention {
                     alerts[labels] = nil
                     continue
                 }
@@ -92,11 +97,10 @@ public struct AlertRuleState: Sendable, Equatable {
 
     /// Restores an alert's episode after a restart (from `ALERTS_FOR_STATE`), so `for`
     /// does not start over.
-    public mutating func restore(_ labels: Labels, activeAt: Int64, at now: Int64) {
+    public mutating func restore(_ labels: Labels, activeAt: Int64) {
         guard var alert = alerts[labels], alert.state == .pending else { return }
         alert.activeAt = activeAt
         alerts[labels] = alert
-        _ = now
     }
 
     private static func order(_ t: AlertTransition) -> Labels {

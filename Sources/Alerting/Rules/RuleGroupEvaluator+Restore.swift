@@ -65,7 +65,7 @@ extension RuleGroupEvaluator {
                 } else {
                     activeAt += time - downAt
                 }
-                state.restore(alert.labels, activeAt: activeAt, at: time)
+                state.restore(alert.labels, activeAt: activeAt)
                 restored.append(RestoredAlert(ruleIndex: index, labels: alert.labels, activeAt: activeAt))
             }
             states[index].alerts = state
