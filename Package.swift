@@ -110,7 +110,7 @@ let package = Package(
         .executableTarget(
             name: "sextant",
             dependencies: [
-                "Gateway", "TSDB", "Collector",
+                "Gateway", "TSDB", "Collector", "Alerting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

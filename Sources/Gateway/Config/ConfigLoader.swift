@@ -14,7 +14,9 @@ public enum ConfigLoader {
         } catch {
             throw ConfigError(source: path, key: "", reason: "cannot read the file: \(error.localizedDescription)")
         }
-        return try parse(yaml: text, source: path, environment: environment)
+        var config = try parse(yaml: text, source: path, environment: environment)
+        config.baseDirectory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return config
     }
 
     /// Parses configuration text; `source` names it in errors.

@@ -15,6 +15,8 @@ public struct SextantConfig: Sendable, Equatable {
     public var query = QuerySettings()
     /// Things the file says that this version reads but does not act on yet.
     public var warnings: [String] = []
+    /// The configuration file's directory: relative `rule_files` are found from here.
+    public var baseDirectory = "."
 
     public init() {}
 

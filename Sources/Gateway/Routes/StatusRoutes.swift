@@ -1,3 +1,4 @@
+import Alerting
 import Collector
 import Fleet
 import Foundation
@@ -15,7 +16,7 @@ struct StatusRoutes {
     let readiness: Readiness
     let selfMetrics: SelfMetrics
     let startedAt: Date
-    let ruleFiles: [String]
+    let rules: RuleManager
 
     func register(on router: Router<SextantContext>, table: RouteTable) {
         router.on("/health", method: .get, table: table) { _, _ in
@@ -98,9 +99,11 @@ struct StatusRoutes {
 
     private func probeAlerting() -> ComponentHealth {
         timed("alerting") {
-            // Rule evaluation is not part of this build: say how many rule files were
-            // configured, and that none is being evaluated.
-            ["rule_files": String(ruleFiles.count), "rule_groups_evaluated": "0"]
+            let evaluators = rules.evaluators
+            let health = evaluators.flatMap(\.ruleHealth)
+            let firing = evaluators.flatMap(\.alerts).filter { $0.state == .firing }.count
+            return ["rule_groups": String(evaluators.count), "rules": String(health.count),
+                    "rules_failing": String(health.filter { $0.status == .err }.count), "alerts_firing": String(firing)]
         }
     }
 

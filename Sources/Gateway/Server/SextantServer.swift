@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import Alerting
 public import Collector
 public import Fleet
 import Foundation
@@ -27,6 +28,7 @@ public final class SextantServer: Sendable {
     let rangeCache = QueryRangeCache()
     let logger: Logger
     let selfMetrics: SelfMetrics
+    let rules: RuleManager
     let startedAt: Date
     let now: @Sendable () -> Int64
     private let boundAddress = Mutex<String?>(nil)
@@ -52,6 +54,23 @@ public final class SextantServer: Sendable {
         clientConfig.redirectConfiguration = .follow(max: 5, allowCycles: false)
         scrapes = ScrapeManager(store: store, clientConfiguration: clientConfig, logger: logger, now: now)
         selfMetrics = SelfMetrics(registry: registry, startTime: startedAt.timeIntervalSince1970)
+        let groups: [RuleGroup]
+        do {
+            groups = try RuleFileLoader.load(config.ruleFiles, relativeTo: config.baseDirectory, defaultInterval: config.global.evaluationInterval)
+        } catch {
+            throw .rules(error)
+        }
+        rules = RuleManager(
+            groups: groups, engine: Self.engine(config), externalLabels: Labels(config.global.externalLabels),
+            store: store, logger: logger, now: now
+        )
+    }
+
+    static func engine(_ config: SextantConfig) -> Engine {
+        Engine(options: EngineOptions(
+            lookbackDelta: config.query.lookbackDelta, maxSamples: config.query.maxSamples, timeout: .milliseconds(config.query.timeout),
+            defaultSubqueryStep: config.global.evaluationInterval
+        ))
     }
 
     public static let wallClock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
@@ -70,18 +89,15 @@ public final class SextantServer: Sendable {
         router.add(middleware: BodyLimitMiddleware(limit: config.server.maxBodySize))
         StatusRoutes(
             store: store, catalog: catalog, scrapes: scrapes, readiness: readiness, selfMetrics: selfMetrics,
-            startedAt: startedAt, ruleFiles: config.ruleFiles
+            startedAt: startedAt, rules: rules
         ).register(on: router, table: routes)
-        let engine = Engine(options: EngineOptions(
-            lookbackDelta: config.query.lookbackDelta, maxSamples: config.query.maxSamples, timeout: .milliseconds(config.query.timeout),
-            defaultSubqueryStep: config.global.evaluationInterval
-        ))
         PrometheusAPIRoutes(
-            store: store, scrapes: scrapes, engine: engine, cache: rangeCache,
+            store: store, scrapes: scrapes, engine: Self.engine(config), cache: rangeCache,
             cacheFreshness: config.query.lookbackDelta + config.storage.outOfOrderWindow, now: now
         )
             .register(on: router, table: routes)
         PushRoutes(store: store, now: now).register(on: router, table: routes)
+        AlertingRoutes(rules: rules).register(on: router, table: routes)
         return router
     }
 
@@ -94,6 +110,7 @@ public final class SextantServer: Sendable {
             StoreService(store: store, logger: logger, now: now),
             CatalogService(close: { [catalog] in try catalog.close() }, logger: logger),
             scrapes,
+            rules,
         ]
         if config.collector.host {
             services.append(HostCollectorService(store: store, interval: config.collector.hostInterval, logger: logger, now: now))
@@ -170,6 +187,7 @@ extension ServiceGroupConfiguration {
 public enum ServeError: Error, CustomStringConvertible {
     case store(StorageError)
     case catalog(CatalogError)
+    case rules(ConfigError)
     case listen(address: String, reason: String)
     case failed(String)
 
@@ -177,6 +195,7 @@ public enum ServeError: Error, CustomStringConvertible {
         switch self {
         case .store(let e): "cannot open the store: \(e)"
         case .catalog(let e): "\(e)"
+        case .rules(let e): "invalid rule files: \(e.reason)"
         case .listen(let address, let reason): "cannot listen on \(address): \(reason)"
         case .failed(let reason): "server failed: \(reason)"
         }
