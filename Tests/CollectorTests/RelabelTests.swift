@@ -41,9 +41,9 @@ struct RelabelTests {
     @Test func labelmapLabeldropLabelkeep() throws {
         let mapped = try Relabeler.apply([config(.labelmap, regex: "__meta_(.+)")], to: base)
         #expect(mapped?["dc"] == "eu-1")
-        let dropped = try Relabeler.apply([RelabelConfig(regex: try RelabelRegex("env|job"), action: .labeldrop)], to: base)
+        let dropped = Relabeler.apply([RelabelConfig(regex: try RelabelRegex("env|job"), action: .labeldrop)], to: base)
         #expect(dropped?.keys.sorted() == ["__address__", "__meta_dc"])
-        let kept = try Relabeler.apply([RelabelConfig(regex: try RelabelRegex("__.*"), action: .labelkeep)], to: base)
+        let kept = Relabeler.apply([RelabelConfig(regex: try RelabelRegex("__.*"), action: .labelkeep)], to: base)
         #expect(kept?.keys.sorted() == ["__address__", "__meta_dc"])
     }
 

@@ -1,4 +1,4 @@
-public import TSDB
+import TSDB
 
 /// One `relabel_configs` / `metric_relabel_configs` step, with Prometheus's defaults:
 /// `source_labels` joined by `separator` (";"), matched against `regex` (fully anchored,

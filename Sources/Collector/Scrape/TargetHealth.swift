@@ -1,4 +1,4 @@
-public import TSDB
+import TSDB
 
 /// What the last scrape of a target found, as `/api/v1/targets` reports it.
 public struct TargetHealth: Sendable, Equatable {

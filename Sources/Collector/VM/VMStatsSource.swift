@@ -1,4 +1,4 @@
-public import TSDB
+import TSDB
 
 /// One virtual machine as a provider knows it.
 public struct VMIdentity: Sendable, Hashable {

@@ -89,7 +89,7 @@ public final class Catalog: Sendable {
     /// Checkpoints the SQLite WAL into the main file; called at shutdown.
     public func close() throws(CatalogError) {
         do {
-            try database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            _ = try database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
             try database.close()
         } catch {
             throw CatalogError.query(reason: "\(error)")

@@ -29,22 +29,27 @@ final class SelfMetrics: Sendable {
     init(registry: PrometheusCollectorRegistry, startTime: Double) {
         self.registry = registry
         self.startTime = startTime
-        cpuSeconds = registry.makeCounter(name: "process_cpu_seconds_total", help: "Total user and system CPU time spent in seconds.")
-        residentBytes = registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes.")
-        virtualBytes = registry.makeGauge(name: "process_virtual_memory_bytes", help: "Virtual memory size in bytes.")
-        openFDs = registry.makeGauge(name: "process_open_fds", help: "Number of open file descriptors.")
-        startTimeGauge = registry.makeGauge(name: "process_start_time_seconds", help: "Start time of the process since unix epoch in seconds.")
-        headSeries = registry.makeGauge(name: "sextant_tsdb_head_series", help: "Series in the head block.")
-        headSamples = registry.makeGauge(name: "sextant_tsdb_head_samples", help: "Samples held in the head block.")
-        walBytes = registry.makeGauge(name: "sextant_tsdb_wal_size_bytes", help: "Bytes of all WAL segments.")
-        appended = registry.makeCounter(name: "sextant_tsdb_head_samples_appended_total", help: "Samples appended to the head.")
-        outOfOrderRejected = registry.makeCounter(name: "sextant_tsdb_out_of_order_samples_rejected_total", help: "Samples refused as out of order or too old.")
-        outOfOrderAccepted = registry.makeCounter(name: "sextant_tsdb_out_of_order_samples_accepted_total", help: "Out-of-order samples accepted inside the window.")
-        duplicates = registry.makeCounter(name: "sextant_tsdb_duplicate_samples_rejected_total", help: "Samples refused for a different value at an existing timestamp.")
-        invalidLabels = registry.makeCounter(name: "sextant_tsdb_invalid_series_rejected_total", help: "Samples refused for invalid labels.")
-        walCorruptions = registry.makeCounter(name: "sextant_wal_corruptions_total", help: "Damaged WAL records found and cut off at startup.")
-        seriesCreated = registry.makeCounter(name: "sextant_tsdb_head_series_created_total", help: "Series created in the head.")
+        cpuSeconds = registry.makeCounter(descriptor: Self.describe("process_cpu_seconds_total", "Total user and system CPU time spent in seconds."))
+        residentBytes = registry.makeGauge(descriptor: Self.describe("process_resident_memory_bytes", "Resident memory size in bytes."))
+        virtualBytes = registry.makeGauge(descriptor: Self.describe("process_virtual_memory_bytes", "Virtual memory size in bytes."))
+        openFDs = registry.makeGauge(descriptor: Self.describe("process_open_fds", "Number of open file descriptors."))
+        startTimeGauge = registry.makeGauge(descriptor: Self.describe("process_start_time_seconds", "Start time of the process since unix epoch in seconds."))
+        headSeries = registry.makeGauge(descriptor: Self.describe("sextant_tsdb_head_series", "Series in the head block."))
+        headSamples = registry.makeGauge(descriptor: Self.describe("sextant_tsdb_head_samples", "Samples held in the head block."))
+        walBytes = registry.makeGauge(descriptor: Self.describe("sextant_tsdb_wal_size_bytes", "Bytes of all WAL segments."))
+        appended = registry.makeCounter(descriptor: Self.describe("sextant_tsdb_head_samples_appended_total", "Samples appended to the head."))
+        outOfOrderRejected = registry.makeCounter(descriptor: Self.describe("sextant_tsdb_out_of_order_samples_rejected_total", "Samples refused as out of order or too old."))
+        outOfOrderAccepted = registry.makeCounter(descriptor: Self.describe("sextant_tsdb_out_of_order_samples_accepted_total", "Out-of-order samples accepted inside the window."))
+        duplicates = registry.makeCounter(descriptor: Self.describe("sextant_tsdb_duplicate_samples_rejected_total", "Samples refused for a different value at an existing timestamp."))
+        invalidLabels = registry.makeCounter(descriptor: Self.describe("sextant_tsdb_invalid_series_rejected_total", "Samples refused for invalid labels."))
+        walCorruptions = registry.makeCounter(descriptor: Self.describe("sextant_wal_corruptions_total", "Damaged WAL records found and cut off at startup."))
+        seriesCreated = registry.makeCounter(descriptor: Self.describe("sextant_tsdb_head_series_created_total", "Series created in the head."))
         startTimeGauge.set(startTime)
+    }
+
+    /// A full metric name with its help; the unit is part of the name already.
+    static func describe(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 
     func refresh(store: Store) {
