@@ -203,3 +203,23 @@ struct PushRouteTests {
         #expect(disk.first?.labels["db"] == "b", "the good line of a partial write is stored")
     }
 }
+
+struct SnapshotRouteTests {
+    @Test func adminSnapshotCreatesAServableCopy() async throws {
+        let server = try TestServer()
+        var app = server.server.store.appender()
+        try app.append(.unknown, Labels(["__name__": "kept", "job": "x"]), 1000, 42)
+        try app.commit()
+        let application = Application(router: server.server.makeRouter())
+        try await application.test(.router) { client in
+            try await client.execute(uri: "/api/v1/admin/tsdb/snapshot", method: .post) { response in
+                #expect(response.status == .ok)
+                let body = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
+                let name = try #require((body?["data"] as? [String: String])?["name"])
+                let copy = try Store(options: StoreOptions(path: server.directory + "/data/snapshots/" + name))
+                var cursor = try #require(try copy.querier().select([.equal("__name__", "kept")], mint: 0, maxt: .max, hints: .init()).first).samples
+                #expect(cursor.next() == Sample(1000, 42))
+            }
+        }
+    }
+}

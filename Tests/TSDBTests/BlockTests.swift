@@ -146,3 +146,19 @@ struct BlockTests {
         #expect((try? BlockIndex.decode(valid))?.first?.chunks.first?.maxTime == 30_000)
     }
 }
+
+struct SnapshotTests {
+    @Test func aSnapshotIsADataDirectoryWithEverything() throws {
+        let dir = TemporaryDirectory()
+        var expected: [Labels: [Sample]] = [:]
+        let store = try Store(options: StoreOptions(path: dir.path + "/data"))
+        try BlockTests().fill(store, series: 6, from: 0, hours: 6, into: &expected)
+        try store.compact(now: 6 * BlockTests.hour)
+        let report = try store.snapshot(to: dir.path + "/snap", now: 6 * BlockTests.hour)
+        #expect(report.linkedBlocks == 2)
+        #expect(report.headSamples == 6 * 2 * 240)
+        #expect(throws: StorageError.self) { try store.snapshot(to: dir.path + "/snap", now: 0) }
+        let copy = try Store(options: StoreOptions(path: dir.path + "/snap"))
+        #expect(try BlockTests().read(copy, [try LabelMatcher(.regexMatch, "instance", ".+")]) == expected)
+    }
+}

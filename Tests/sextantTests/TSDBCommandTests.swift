@@ -51,6 +51,15 @@ struct TSDBCommandTests {
         #expect((json?["blockBytesPerSample"] as? Double ?? 99) < 2)
         let text2 = try await run(["tsdb", "analyze", "--data-dir", directory + "/data"])
         #expect(text2.output.contains("bytes/sample"))
+
+        let backup = try await run(["backup", "--data-dir", directory + "/data", "--to", directory + "/backup"])
+        #expect(backup.code == 0, "\(backup.output)")
+        let restored = try Store(options: StoreOptions(path: directory + "/backup"))
+        let copied = try restored.querier().select([.equal("__name__", "backfill_total")], mint: 0, maxt: .max, hints: .init())
+        var cursor = try #require(copied.last).samples
+        #expect(cursor.collect() == samplesB)
+        let again = try await run(["backup", "--data-dir", directory + "/data", "--to", directory + "/backup"])
+        #expect(again.code == 1, "an existing target is refused")
     }
 
     @Test func importRefusesSamplesWithoutTimestampsAndGarbage() async throws {

@@ -53,6 +53,27 @@ struct PrometheusAPIRoutes {
         router.on("/api/v1/status/tsdb", method: .get, table: table) { _, _ in
             await respond { () async throws(PrometheusAPIError) in tsdbStatus() }
         }
+        // Prometheus's admin snapshot: blocks hard-linked, the head written as blocks, under
+        // <data>/snapshots/<name>; the name is returned.
+        router.on("/api/v1/admin/tsdb/snapshot", method: .post, table: table) { _, _ in
+            await respond { () async throws(PrometheusAPIError) in
+                var generator = SystemRandomNumberGenerator()
+                let formatter = DateFormatter()
+                formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+                formatter.timeZone = TimeZone(identifier: "UTC")
+                let name = formatter.string(from: Date(timeIntervalSince1970: Double(now()) / 1000)) + "-" + String(generator.next() as UInt64, radix: 16)
+                do {
+                    _ = try store.snapshot(to: store.options.path + "/snapshots/" + name, now: now())
+                } catch {
+                    throw .internal("create snapshot: \(error)")
+                }
+                return PrometheusJSON.success { json in
+                    json.raw(#"{"name":"#)
+                    json.string(name)
+                    json.raw("}")
+                }
+            }
+        }
         router.on("/cache/metrics", method: .get, table: table) { _, _ in
             let c = cache.counters
             let lookups = c.hits + c.partialHits + c.misses
