@@ -55,6 +55,8 @@ public final class Store: Sendable {
                     // Replay is lenient: a sample the live head would now refuse was refused then too.
                     _ = head.insert(entry.ref, entry.timestamp, entry.value, window: max(window, .max / 4))
                 }
+            case .deletion(let matchers, let mint, let maxt):
+                _ = head.delete(matchers, mint: mint, maxt: maxt)
             }
         }
         head.minValidTime = blocksEnd

@@ -223,3 +223,32 @@ struct SnapshotRouteTests {
         }
     }
 }
+
+struct DeleteSeriesRouteTests {
+    @Test func deleteSeriesRemovesDataAndRefusesMissingMatchers() async throws {
+        let server = try TestServer()
+        var app = server.server.store.appender()
+        for t in 0..<10 {
+            try app.append(.unknown, Labels(["__name__": "doomed", "job": "x"]), Int64(t) * 1000, 1)
+            try app.append(.unknown, Labels(["__name__": "kept", "job": "x"]), Int64(t) * 1000, 1)
+        }
+        try app.commit()
+        let application = Application(router: server.server.makeRouter())
+        try await application.test(.router) { client in
+            try await client.execute(uri: "/api/v1/admin/tsdb/delete_series", method: .post) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/api/v1/admin/tsdb/delete_series?match[]=doomed&start=0&end=4", method: .post) { response in
+                #expect(response.status == .noContent)
+            }
+            try await client.execute(uri: "/api/v1/admin/tsdb/clean_tombstones", method: .post) { response in
+                #expect(response.status == .noContent)
+            }
+        }
+        let q = server.server.store.querier()
+        var doomed = try #require(try q.select([.equal("__name__", "doomed")], mint: 0, maxt: .max, hints: .init()).first).samples
+        #expect(doomed.collect().map(\.timestamp) == [5000, 6000, 7000, 8000, 9000])
+        var kept = try #require(try q.select([.equal("__name__", "kept")], mint: 0, maxt: .max, hints: .init()).first).samples
+        #expect(kept.collect().count == 10)
+    }
+}

@@ -162,3 +162,46 @@ struct SnapshotTests {
         #expect(try BlockTests().read(copy, [try LabelMatcher(.regexMatch, "instance", ".+")]) == expected)
     }
 }
+
+struct DeletionTests {
+    @Test func deletionRemovesFromHeadAndBlocksAndSurvivesRestart() throws {
+        let dir = TemporaryDirectory()
+        var expected: [Labels: [Sample]] = [:]
+        let hour = BlockTests.hour
+        do {
+            let store = try Store(options: StoreOptions(path: dir.path))
+            try BlockTests().fill(store, series: 4, from: 0, hours: 6, into: &expected)
+            try store.compact(now: 6 * hour)
+            // host1 loses 1 h–5 h: the end of one block, all of the next, part of the head.
+            let report = try store.deleteSeries([.equal("instance", "host1")], mint: hour, maxt: 5 * hour, now: 6 * hour)
+            #expect(report.blocksRewritten == 2)
+            #expect(report.headSamples == 240 + 1)
+            #expect(report.blockSamples == 240 * 3)
+            let host1 = expected.first { $0.key["instance"] == "host1" }!.key
+            expected[host1] = expected[host1]!.filter { $0.timestamp < hour || $0.timestamp > 5 * hour }
+            #expect(try BlockTests().read(store, [try LabelMatcher(.regexMatch, "instance", ".+")]) == expected)
+            // Newer samples for the same series are not deleted.
+            var app = store.appender()
+            try app.append(.unknown, host1, 6 * hour + 15_000, 7)
+            try app.commit()
+            expected[host1]!.append(Sample(6 * hour + 15_000, 7))
+        }
+        // Without a clean close: the WAL replays the deletion after the samples it removes.
+        let reopened = try Store(options: StoreOptions(path: dir.path))
+        #expect(try BlockTests().read(reopened, [try LabelMatcher(.regexMatch, "instance", ".+")]) == expected)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/blocks").count == 2, "old blocks are gone")
+    }
+
+    @Test func deletionRecordsRoundTripThroughTheWAL() throws {
+        var writer = ByteWriter()
+        let matchers = [LabelMatcher.equal("job", "x"), try LabelMatcher(.regexNoMatch, "i", "a|b")]
+        WALRecord.encodeDeletion(matchers, mint: -5, maxt: 10, into: &writer)
+        let payload = Array(writer.bytes[9...])
+        let decoded = try payload.withUnsafeBytes { try WALRecord.decode(kind: 3, payload: $0) }
+        #expect(decoded == .deletion(matchers: matchers, mint: -5, maxt: 10))
+        for cut in 0..<payload.count {
+            let truncated = Array(payload[..<cut])
+            #expect(throws: WALDecodeError.self) { try truncated.withUnsafeBytes { try WALRecord.decode(kind: 3, payload: $0) } }
+        }
+    }
+}

@@ -74,6 +74,31 @@ struct PrometheusAPIRoutes {
                 }
             }
         }
+        // Deletion is applied at once (head now, blocks rewritten), so there are no
+        // tombstones left to clean; both answer 204 as Prometheus does.
+        for method in [HTTPRequest.Method.post, .put] {
+            router.on("/api/v1/admin/tsdb/delete_series", method: method, table: table) { request, context in
+                do {
+                    let p = try await Self.parameters(request, context)
+                    let sets = try p.matcherSets(required: true)
+                    let (start, end) = try Self.range(p)
+                    for matchers in sets {
+                        do {
+                            try store.deleteSeries(matchers, mint: start, maxt: end, now: now())
+                        } catch {
+                            throw PrometheusAPIError.internal("delete series: \(error)")
+                        }
+                    }
+                    cache.clear()
+                    return Response(status: .noContent)
+                } catch let error as PrometheusAPIError {
+                    return error.response()
+                }
+            }
+            router.on("/api/v1/admin/tsdb/clean_tombstones", method: method, table: table) { _, _ in
+                Response(status: .noContent)
+            }
+        }
         router.on("/cache/metrics", method: .get, table: table) { _, _ in
             let c = cache.counters
             let lookups = c.hits + c.partialHits + c.misses

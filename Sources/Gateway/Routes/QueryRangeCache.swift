@@ -56,6 +56,14 @@ final class QueryRangeCache: Sendable {
         }
     }
 
+    /// Forgets everything, for when stored data changes in the past (deletion).
+    func clear() {
+        state.withLock { s in
+            s.entries = [:]
+            s.points = 0
+        }
+    }
+
     static func isCacheable(_ query: String, start: Int64, end: Int64, step: Int64) -> Bool {
         guard step > 0, start % step == 0, end % step == 0 else { return false }
         guard let expr = try? PromQL.parse(query) else { return false }

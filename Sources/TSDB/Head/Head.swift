@@ -73,6 +73,17 @@ struct Head {
         }
     }
 
+    /// Deletes the samples in `[mint, maxt]` of every series matching `matchers`.
+    mutating func delete(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64) -> Int {
+        var deleted = 0
+        for ref in postings.select(matchers) {
+            let index = Int(ref.rawValue) - 1
+            guard series[index].labels.matches(matchers) else { continue }
+            deleted += series[index].delete(from: mint, through: maxt)
+        }
+        return deleted
+    }
+
     /// Drops every sample before `time` (they have been written to a block).
     mutating func truncate(before time: Int64) {
         for i in series.indices { series[i].truncate(before: time) }

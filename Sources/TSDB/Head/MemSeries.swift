@@ -105,15 +105,28 @@ struct MemSeries {
         return cursor.collect()
     }
 
-    /// Drops every sample before `time`; chunks straddling it are re-encoded.
-    mutating func truncate(before time: Int64) {
-        guard let minTime, minTime < time else { return }
-        let keep = samples(from: time, through: .max)
+    /// Drops the samples in `[mint, maxt]`; returns how many. The rest is re-encoded.
+    mutating func delete(from mint: Int64, through maxt: Int64) -> Int {
+        guard let first = minTime, first <= maxt, maxTime >= mint else { return 0 }
+        let all = samples(from: .min, through: .max)
+        let keep = all.filter { $0.timestamp < mint || $0.timestamp > maxt }
+        guard keep.count != all.count else { return 0 }
+        rebuild(keep)
+        return all.count - keep.count
+    }
+
+    private mutating func rebuild(_ keep: [Sample]) {
         chunks = []
         open = XORChunkAppender()
         outOfOrder = []
         last = nil
         for s in keep { _ = insert(s.timestamp, s.value, window: .max / 4) }
+    }
+
+    /// Drops every sample before `time`; chunks straddling it are re-encoded.
+    mutating func truncate(before time: Int64) {
+        guard let minTime, minTime < time else { return }
+        rebuild(samples(from: time, through: .max))
     }
 }
 

@@ -8,6 +8,26 @@ public struct LabelMatcher: Sendable, CustomStringConvertible {
         case notEqual = "!="
         case regexMatch = "=~"
         case regexNoMatch = "!~"
+
+        /// The byte the WAL stores for the kind.
+        var code: UInt8 {
+            switch self {
+            case .equal: 0
+            case .notEqual: 1
+            case .regexMatch: 2
+            case .regexNoMatch: 3
+            }
+        }
+
+        init?(code: UInt8) {
+            switch code {
+            case 0: self = .equal
+            case 1: self = .notEqual
+            case 2: self = .regexMatch
+            case 3: self = .regexNoMatch
+            default: return nil
+            }
+        }
     }
 
     public let name: String

@@ -142,6 +142,7 @@ extension WAL {
                     switch record {
                     case .series(let s): report.series += s.count
                     case .samples(let s): report.samples += s.count
+                    case .deletion: break
                     }
                     report.records += 1
                     apply(record)
@@ -200,11 +201,23 @@ extension WAL {
                     guard length <= raw.count - start else { break }
                     let payload = UnsafeRawBufferPointer(rebasing: raw[start..<start + length])
                     offset = start + length
-                    guard let record = try? WALRecord.decode(kind: kind, payload: payload), case .samples(let samples) = record else { continue }
-                    for s in samples where s.timestamp >= keepFrom && live.contains(s.ref) { kept.append(s) }
-                    if kept.count >= 100_000 {
-                        WALRecord.encodeSamples(kept, into: &writer)
-                        kept.removeAll(keepingCapacity: true)
+                    guard let record = try? WALRecord.decode(kind: kind, payload: payload) else { continue }
+                    switch record {
+                    case .samples(let samples):
+                        for s in samples where s.timestamp >= keepFrom && live.contains(s.ref) { kept.append(s) }
+                        if kept.count >= 100_000 {
+                            WALRecord.encodeSamples(kept, into: &writer)
+                            kept.removeAll(keepingCapacity: true)
+                        }
+                    case .deletion(let matchers, let mint, let maxt) where maxt >= keepFrom:
+                        // Order matters: it deletes what came before it, not after.
+                        if !kept.isEmpty {
+                            WALRecord.encodeSamples(kept, into: &writer)
+                            kept.removeAll(keepingCapacity: true)
+                        }
+                        WALRecord.encodeDeletion(matchers, mint: mint, maxt: maxt, into: &writer)
+                    case .deletion, .series:
+                        break
                     }
                 }
             }

@@ -3,10 +3,14 @@ enum WALRecord: Equatable {
     /// A new series and the ref it was given; always logged before its first samples.
     case series([(ref: SeriesRef, labels: Labels)])
     case samples([(ref: SeriesRef, timestamp: Int64, value: Double)])
+    /// Samples of series matching these matchers in `[mint, maxt]` are deleted: everything
+    /// logged before this record and replayed, and nothing logged after it.
+    case deletion(matchers: [LabelMatcher], mint: Int64, maxt: Int64)
 
     enum Kind: UInt8 {
         case series = 1
         case samples = 2
+        case deletion = 3
     }
 
     static func == (lhs: WALRecord, rhs: WALRecord) -> Bool {
@@ -17,6 +21,8 @@ enum WALRecord: Equatable {
             a.count == b.count && zip(a, b).allSatisfy {
                 $0.ref == $1.ref && $0.timestamp == $1.timestamp && $0.value.bitPattern == $1.value.bitPattern
             }
+        case (.deletion(let a, let amin, let amax), .deletion(let b, let bmin, let bmax)):
+            amin == bmin && amax == bmax && a.map(\.description) == b.map(\.description)
         default: false
         }
     }
@@ -60,6 +66,19 @@ extension WALRecord {
                 w.uint64(entry.value.bitPattern)
                 previousRef = ref
                 previousTime = entry.timestamp
+            }
+        }
+    }
+
+    static func encodeDeletion(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64, into writer: inout ByteWriter) {
+        frame(.deletion, into: &writer) { w in
+            w.varint(mint)
+            w.varint(maxt)
+            w.uvarint(UInt64(matchers.count))
+            for m in matchers {
+                w.byte(m.kind.code)
+                w.string(m.name)
+                w.string(m.value)
             }
         }
     }
@@ -119,6 +138,23 @@ extension WALRecord {
                     entries.append((SeriesRef(UInt64(bitPattern: ref)), time, value))
                 }
                 record = .samples(entries)
+            case .deletion:
+                let mint = try r.varint()
+                let maxt = try r.varint()
+                let count = try r.uvarint()
+                guard count <= UInt64(payload.count) else { throw WALDecodeError(reason: "matcher count \(count) exceeds record size") }
+                var matchers: [LabelMatcher] = []
+                for _ in 0..<count {
+                    guard let kind = LabelMatcher.Kind(code: try r.byte()) else { throw WALDecodeError(reason: "unknown matcher kind") }
+                    let name = try r.string()
+                    let value = try r.string()
+                    do throws(MatcherError) {
+                        matchers.append(try LabelMatcher(kind, name, value))
+                    } catch {
+                        throw WALDecodeError(reason: "\(error)")
+                    }
+                }
+                record = .deletion(matchers: matchers, mint: mint, maxt: maxt)
             }
             guard r.isAtEnd else { throw WALDecodeError(reason: "\(r.remaining) bytes left over after a \(kind) record") }
             return record
