@@ -13,6 +13,9 @@ public struct StoreOptions: Sendable, Equatable {
     public var blockRange: Int64
     /// Bytes of blocks to keep at most; 0 means no limit.
     public var retentionSize: Int
+    /// Shorter retention for some series: samples of series matching a rule's matchers are
+    /// deleted once older than its retention (ms).
+    public var retentionRules: [RetentionRule] = []
 
     public init(
         path: String,
@@ -38,5 +41,22 @@ public struct StoreOptions: Sendable, Equatable {
     /// default exponential ranges, capped at a tenth of the retention.
     var compactionRanges: [Int64] {
         [blockRange * 3, blockRange * 9, blockRange * 27].filter { $0 <= max(retention / 10, blockRange * 3) }
+    }
+}
+
+/// A per-series retention: series matching `matchers` keep `retention` ms of data.
+public struct RetentionRule: Sendable {
+    public var matchers: [LabelMatcher]
+    public var retention: Int64
+
+    public init(matchers: [LabelMatcher], retention: Int64) {
+        self.matchers = matchers
+        self.retention = retention
+    }
+}
+
+extension RetentionRule: Equatable {
+    public static func == (lhs: RetentionRule, rhs: RetentionRule) -> Bool {
+        lhs.retention == rhs.retention && lhs.matchers.map(\.description) == rhs.matchers.map(\.description)
     }
 }

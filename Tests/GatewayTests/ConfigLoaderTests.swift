@@ -130,6 +130,14 @@ struct ConfigLoaderTests {
         }
     }
 
+    @Test func retentionRules() throws {
+        let config = try ConfigLoader.parse(yaml: "storage:\n  retention_rules:\n    - match: '{job=\"debug\"}'\n      retention: 1d\n", source: "s.yml")
+        #expect(config.storage.retentionRules.first?.retention == 86_400_000)
+        #expect(config.storeOptions.retentionRules.first?.matchers.map(\.description) == [#"job="debug""#])
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml: "storage:\n  retention_rules:\n    - match: 'rate(x[5m])'\n      retention: 1d\n", source: "s.yml") }
+        #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml: "storage:\n  retention_rules:\n    - match: 'x'\n", source: "s.yml") }
+    }
+
     @Test func invalidYAMLIsRefused() {
         #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml: "server:\n  listen: [unclosed\n", source: "s.yml") }
         do {

@@ -205,3 +205,24 @@ struct DeletionTests {
         }
     }
 }
+
+struct RetentionRuleTests {
+    @Test func matchingSeriesKeepOnlyTheirRetention() throws {
+        let dir = TemporaryDirectory()
+        var expected: [Labels: [Sample]] = [:]
+        let hour = BlockTests.hour
+        var options = StoreOptions(path: dir.path)
+        options.retentionRules = [RetentionRule(matchers: [.equal("__name__", "node_load1")], retention: hour)]
+        let store = try Store(options: options)
+        try BlockTests().fill(store, series: 4, from: 0, hours: 6, into: &expected)
+        let report = try store.compact(now: 6 * hour)
+        #expect(report.samplesDeletedByRetentionRules > 0)
+        let newest = 6 * hour - 15_000
+        for (labels, samples) in expected {
+            let want = labels.metricName == "node_load1" ? samples.filter { $0.timestamp > newest - hour } : samples
+            #expect(try BlockTests().read(store, labels.map { LabelMatcher.equal($0.name, $0.value) })[labels] == want)
+        }
+        // A second pass finds nothing more to delete.
+        #expect(try store.compact(now: 6 * hour).samplesDeletedByRetentionRules == 0)
+    }
+}

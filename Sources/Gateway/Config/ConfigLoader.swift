@@ -1,4 +1,5 @@
 import Collector
+import Query
 import TSDB
 import Yams
 import Foundation
@@ -220,6 +221,16 @@ public enum ConfigLoader {
         config.storage.retentionTime = try m.duration("retention_time") ?? 15 * 86_400_000
         config.storage.retentionSize = try m.byteSize("retention_size") ?? 0
         config.storage.outOfOrderWindow = try m.duration("out_of_order_window", allowZero: true) ?? 0
+        for (index, node) in try m.sequence("retention_rules").enumerated() {
+            let rule = try ConfigMapping(node, source: m.source, path: m.keyPath("retention_rules[\(index)]"))
+            guard let (selector, fail) = try rule.scalar("match") else { throw rule.error("match", "a retention rule needs a series selector in 'match'") }
+            guard let retention = try rule.duration("retention") else { throw rule.error("retention", "a retention rule needs a 'retention'") }
+            let expr: Expr
+            do { expr = try PromQL.parse(selector) } catch { throw fail("\(error)") }
+            guard case .vectorSelector(let vs) = expr else { throw fail("\"\(selector)\" is not a series selector") }
+            try rule.finish()
+            config.storage.retentionRules.append(RetentionRule(matchers: vs.matchers, retention: retention))
+        }
         let interval = try m.duration("wal_sync_interval") ?? 1000
         if let (policy, fail) = try m.scalar("wal_sync") {
             switch policy {

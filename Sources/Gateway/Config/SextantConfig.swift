@@ -44,6 +44,8 @@ public struct SextantConfig: Sendable, Equatable {
         public var retentionSize = 0
         public var walSync: WALSyncPolicy = .default
         public var outOfOrderWindow: Int64 = 0
+        /// Shorter retention for the series a selector matches.
+        public var retentionRules: [RetentionRule] = []
     }
 
     public struct Catalog: Sendable, Equatable {
@@ -70,7 +72,10 @@ public struct SextantConfig: Sendable, Equatable {
     public var catalogPath: String { catalog.path.isEmpty ? storage.path + "/sextant.sqlite" : catalog.path }
 
     public var storeOptions: StoreOptions {
-        StoreOptions(path: storage.path, walSync: storage.walSync, outOfOrderWindow: storage.outOfOrderWindow, retention: storage.retentionTime)
+        var options = StoreOptions(path: storage.path, walSync: storage.walSync, outOfOrderWindow: storage.outOfOrderWindow,
+                                   retention: storage.retentionTime, retentionSize: storage.retentionSize)
+        options.retentionRules = storage.retentionRules
+        return options
     }
 
     /// The scrape jobs to run: the configured ones plus the self-scrape.

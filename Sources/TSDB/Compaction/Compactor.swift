@@ -8,6 +8,7 @@ public struct CompactionReport: Sendable, Equatable {
     public var blocksMerged = 0
     public var blocksDeletedByRetention = 0
     public var walSegmentsFolded = 0
+    public var samplesDeletedByRetentionRules = 0
 }
 
 extension Store {
@@ -30,6 +31,7 @@ extension Store {
         while try cutHead(now: now, force: force, report: &report) {}
         try mergeBlocks(now: now, report: &report)
         try applyRetention(report: &report)
+        try applyRetentionRules(now: now, report: &report)
         if report != CompactionReport() {
             state.withLock { $0.compactions += 1 }
             logger.info("compaction", metadata: [
@@ -164,6 +166,25 @@ extension Store {
             start = end
         }
         return chunks
+    }
+
+    /// Per-series retention: deletes what each rule's series hold beyond its retention,
+    /// measured from the newest sample in the store (as time retention is).
+    private func applyRetentionRules(now: Int64, report: inout CompactionReport) throws(StorageError) {
+        guard !options.retentionRules.isEmpty else { return }
+        let newest: Int64 = state.withLock { state in
+            max(state.blocks.map { $0.meta.maxTime - 1 }.max() ?? .min, state.head.timeRange?.max ?? .min)
+        }
+        guard newest != .min else { return }
+        for rule in options.retentionRules {
+            let horizon = newest - rule.retention
+            // Only when something is there to delete: each deletion is logged.
+            let oldest: Int64? = try? querier().select(rule.matchers, mint: .min, maxt: horizon, hints: SelectHints(seriesOnly: true)).isEmpty
+                ? nil : horizon
+            guard let oldest else { continue }
+            let deleted = try deleteSeries(rule.matchers, mint: .min, maxt: oldest, now: now)
+            report.samplesDeletedByRetentionRules += deleted.headSamples + deleted.blockSamples
+        }
     }
 
     static func alignDown(_ t: Int64, to range: Int64) -> Int64 {
