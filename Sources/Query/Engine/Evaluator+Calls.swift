@@ -4,7 +4,7 @@ extension Evaluator {
     mutating func evalCall(_ call: FunctionCall) throws(QueryError) -> Matrix {
         let name = call.function.name
         guard let implementation = Functions.table[name] else {
-            throw .internal("function \(name) is not implemented")
+            throw .internal("function \(name) has no evaluator in this engine")
         }
         // A function of a range vector walks each series once across all steps.
         if let index = call.args.firstIndex(where: { $0.unwrappingParens.type == .matrix }) {
