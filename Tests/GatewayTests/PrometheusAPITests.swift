@@ -252,3 +252,28 @@ struct DeleteSeriesRouteTests {
         #expect(kept.collect().count == 10)
     }
 }
+
+struct PushConcurrencyTests {
+    @Test func slotsAreCountedAndReleased() {
+        let limiter = PushConcurrency(limit: 2)
+        #expect(limiter.enter())
+        #expect(limiter.enter())
+        #expect(!limiter.enter(), "a third concurrent push is refused (429)")
+        limiter.leave()
+        #expect(limiter.enter())
+    }
+
+    @Test func aFullServerAnswers429WithRetryAfter() async throws {
+        let server = try TestServer()
+        // Occupy every slot, as 32 slow senders would.
+        #expect(server.server.config.server.maxConcurrentPushes == 32)
+        for _ in 0..<32 { #expect(server.server.pushConcurrency.enter()) }
+        let application = Application(router: server.server.makeRouter())
+        try await application.test(.router) { client in
+            try await client.execute(uri: "/write", method: .post, body: ByteBuffer(string: "x v=1")) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(response.headers[.retryAfter] == "1")
+            }
+        }
+    }
+}

@@ -213,6 +213,7 @@ public enum ConfigLoader {
         config.server.corsOrigins = try m.stringList("cors_origins") ?? ["*"]
         config.server.maxBodySize = try m.byteSize("max_body_size") ?? 32 << 20
         config.server.shutdownTimeout = try m.duration("shutdown_timeout") ?? 10_000
+        config.server.maxConcurrentPushes = try m.int("max_concurrent_pushes", range: 1...100_000) ?? 32
         try m.finish()
     }
 

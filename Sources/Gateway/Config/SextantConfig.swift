@@ -35,6 +35,8 @@ public struct SextantConfig: Sendable, Equatable {
         public var maxBodySize = 32 << 20
         /// How long (ms) shutdown waits for in-flight requests.
         public var shutdownTimeout: Int64 = 10_000
+        /// Push requests (remote write, Influx) handled at once; more get 429.
+        public var maxConcurrentPushes = 32
     }
 
     public struct Storage: Sendable, Equatable {

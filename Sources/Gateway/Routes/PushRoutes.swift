@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Synchronization
 import TSDB
 
 /// Samples pushed to Sextant: Prometheus remote write 1.0 (`POST /api/v1/write`) and the
@@ -12,17 +13,30 @@ import TSDB
 struct PushRoutes {
     let store: Store
     let now: @Sendable () -> Int64
+    /// Push requests decoded at once; more are answered 429 with `Retry-After`, so a burst
+    /// of senders backs off instead of piling up memory (Prometheus's senders retry 429).
+    let inFlight: PushConcurrency
 
     func register(on router: Router<SextantContext>, table: RouteTable) {
         router.on("/api/v1/write", method: .post, table: table) { request, context in
-            try await remoteWrite(request, context)
+            try await limited { try await remoteWrite(request, context) }
         }
         router.on("/write", method: .post, table: table) { request, context in
-            try await influx(request, context, v2: false)
+            try await limited { try await influx(request, context, v2: false) }
         }
         router.on("/api/v2/write", method: .post, table: table) { request, context in
-            try await influx(request, context, v2: true)
+            try await limited { try await influx(request, context, v2: true) }
         }
+    }
+
+    private func limited(_ handler: () async throws -> Response) async throws -> Response {
+        guard inFlight.enter() else {
+            var response = Self.text(.tooManyRequests, "too many push requests in flight (\(inFlight.limit)); retry later")
+            response.headers[.retryAfter] = "1"
+            return response
+        }
+        defer { inFlight.leave() }
+        return try await handler()
     }
 
     private func body(_ request: Request, _ context: SextantContext) async throws -> [UInt8] {
@@ -145,4 +159,24 @@ struct PushRoutes {
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: json.bytes)))
     }
+}
+
+/// Counts push requests being handled, up to a limit.
+final class PushConcurrency: Sendable {
+    let limit: Int
+    private let current = Atomic<Int>(0)
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Takes a slot; false when all are taken.
+    func enter() -> Bool {
+        let now = current.add(1, ordering: .acquiring).newValue
+        if now > limit {
+            current.subtract(1, ordering: .releasing)
+            return false
+        }
+        return true
+    }
+
+    func leave() { current.subtract(1, ordering: .releasing) }
 }

@@ -26,6 +26,7 @@ public final class SextantServer: Sendable {
     public let registry = PrometheusCollectorRegistry()
     public let routes = RouteTable()
     let rangeCache = QueryRangeCache()
+    let pushConcurrency: PushConcurrency
     let logger: Logger
     let selfMetrics: SelfMetrics
     let rules: RuleManager
@@ -54,6 +55,7 @@ public final class SextantServer: Sendable {
         clientConfig.redirectConfiguration = .follow(max: 5, allowCycles: false)
         scrapes = ScrapeManager(store: store, clientConfiguration: clientConfig, logger: logger, now: now)
         selfMetrics = SelfMetrics(registry: registry, startTime: startedAt.timeIntervalSince1970)
+        pushConcurrency = PushConcurrency(limit: config.server.maxConcurrentPushes)
         let groups: [RuleGroup]
         do {
             groups = try RuleFileLoader.load(config.ruleFiles, relativeTo: config.baseDirectory, defaultInterval: config.global.evaluationInterval)
@@ -96,7 +98,7 @@ public final class SextantServer: Sendable {
             cacheFreshness: config.query.lookbackDelta + config.storage.outOfOrderWindow, now: now
         )
             .register(on: router, table: routes)
-        PushRoutes(store: store, now: now).register(on: router, table: routes)
+        PushRoutes(store: store, now: now, inFlight: pushConcurrency).register(on: router, table: routes)
         AlertingRoutes(rules: rules).register(on: router, table: routes)
         return router
     }
