@@ -1,5 +1,5 @@
 public import Hummingbird
-public import HTTPTypes
+import HTTPTypes
 import Logging
 
 /// Gives every request an id: the client's `X-Request-ID` when it is a sane token, else a

@@ -1,6 +1,6 @@
-public import Hummingbird
+import Hummingbird
 import Synchronization
-public import HTTPTypes
+import HTTPTypes
 
 /// The (method, path pattern) pairs the router serves, kept so a 404 can tell "no such
 /// path" from "wrong method" (405 with `Allow`), and so the API document can be checked

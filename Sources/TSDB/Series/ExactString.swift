@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+public import Glibc
+#elseif canImport(Darwin)
+public import Darwin
+#endif
+
 /// A string compared, hashed and ordered by its UTF-8 bytes, as Prometheus compares label
 /// names and values. Swift's `String` equality is Unicode canonical equivalence: `café`
 /// written with U+00E9 equals `cafe` + U+0301 there, and two distinct series would merge.
@@ -13,16 +19,33 @@ public struct ExactString: Hashable, Comparable, Sendable, CustomStringConvertib
 }
 
 extension String {
-    /// Byte-wise equality of the UTF-8 encodings (no Unicode normalization).
+    /// Byte-wise equality of the UTF-8 encodings (no Unicode normalization). Native strings
+    /// are compared with `memcmp`: label comparison is on the hot path of every select.
     @inlinable
     public func bytesEqual(_ other: String) -> Bool {
-        utf8.count == other.utf8.count && utf8.elementsEqual(other.utf8)
+        let a = utf8, b = other.utf8
+        guard a.count == b.count else { return false }
+        if a.isEmpty { return true }
+        if let equal = a.withContiguousStorageIfAvailable({ pa in
+            b.withContiguousStorageIfAvailable { pb in memcmp(pa.baseAddress!, pb.baseAddress!, pa.count) == 0 }
+        }), let equal {
+            return equal
+        }
+        return a.elementsEqual(b)
     }
 
     /// Byte-wise order of the UTF-8 encodings, as Go orders strings.
     @inlinable
     public func bytesLess(_ other: String) -> Bool {
-        utf8.lexicographicallyPrecedes(other.utf8)
+        let a = utf8, b = other.utf8
+        let common = Swift.min(a.count, b.count)
+        if common > 0, let order = a.withContiguousStorageIfAvailable({ pa in
+            b.withContiguousStorageIfAvailable { pb in memcmp(pa.baseAddress!, pb.baseAddress!, common) }
+        }), let order {
+            return order != 0 ? order < 0 : a.count < b.count
+        }
+        if common == 0 { return a.count < b.count }
+        return a.lexicographicallyPrecedes(b)
     }
 
     @inlinable
