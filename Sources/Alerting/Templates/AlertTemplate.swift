@@ -83,7 +83,7 @@ public struct AlertTemplate: Sendable, Hashable, CustomStringConvertible {
         return try executor.execute(.record(data))
     }
 
-    /// The expansion, or on failure Prometheus's placeholder
+    /// The expansion, or on failure Prometheus's error text
     /// `<error expanding template: error executing template …>`.
     public func expandOrPlaceholder(
         labels: Labels, externalLabels: Labels = .empty, value: Double, externalURL: String = "",
