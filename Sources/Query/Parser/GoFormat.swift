@@ -3,7 +3,7 @@
 ///
 /// Printed queries and error messages must match Prometheus byte for byte, so these follow
 /// Go's rules rather than Swift's (`\u{…}` escapes, `1e+20` notation, …).
-enum GoFormat {
+package enum GoFormat {
     /// `strconv.Quote`: double-quoted, with Go escapes for non-printable characters.
     static func quote(_ string: String) -> String {
         var out = "\""
@@ -30,7 +30,7 @@ enum GoFormat {
     }
 
     /// Go's `strconv.IsPrint`: letters, marks, numbers, punctuation, symbols and ASCII space.
-    static func isPrint(_ scalar: Unicode.Scalar) -> Bool {
+    package static func isPrint(_ scalar: Unicode.Scalar) -> Bool {
         if scalar == " " { return true }
         switch scalar.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,

@@ -1,3 +1,5 @@
+import Query
+
 /// Go's `strconv` quoting: `Quote`, `QuoteRune`, `Unquote` and `UnquoteChar`, which the
 /// template language uses for its string and character literals and its error messages.
 enum GoQuote {
@@ -70,20 +72,9 @@ enum GoQuote {
         return String(repeating: "0", count: max(0, width - digits.count)) + digits
     }
 
-    /// `unicode.IsPrint`: letters, marks, numbers, punctuation, symbols and the ASCII space.
+    /// `unicode.IsPrint`, shared with the PromQL parser's Go formatting.
     static func isPrint(_ scalar: Unicode.Scalar) -> Bool {
-        if scalar == " " { return true }
-        switch scalar.properties.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
-            .nonspacingMark, .spacingMark, .enclosingMark,
-            .decimalNumber, .letterNumber, .otherNumber,
-            .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-            .initialPunctuation, .finalPunctuation, .otherPunctuation,
-            .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol:
-            return true
-        default:
-            return false
-        }
+        Query.GoFormat.isPrint(scalar)
     }
 
     /// `unicode.IsLetter`.
