@@ -26,6 +26,15 @@ for pkg in "${build_packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
 done
+
+# Python packages the tests talk to: aiosmtpd is the real SMTP server for email receivers.
+if [[ "${1:-}" == "--test" ]] && command -v python3 >/dev/null 2>&1 && ! python3 -c "import aiosmtpd" 2>/dev/null; then
+  echo "install-deps: installing aiosmtpd (pip)"
+  python3 -m pip install --quiet --disable-pip-version-check aiosmtpd >/dev/null 2>&1 \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages aiosmtpd >/dev/null \
+    || echo "install-deps: could not install aiosmtpd; the email tests will be skipped" >&2
+fi
+
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 sudo=""

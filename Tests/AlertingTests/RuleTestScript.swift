@@ -20,6 +20,7 @@ import TSDB
 ///             rules:
 ///               - alert: HighLoad
 ///                 expr: load > 0.9
+///     rules builtin                        Sextant's built-in rule file (`BuiltinRules.yaml`)
 ///     invalid                              the rule file above is refused with exactly
 ///         group "node", rule 1, …          these errors, in order
 ///
@@ -132,8 +133,14 @@ struct RuleTestScript: Sendable, CustomStringConvertible {
             case "external_url":
                 script.commands.append(.externalURL(words.first ?? ""))
             case "rules":
+                guard words.isEmpty || words == ["builtin"] else {
+                    throw SyntaxError(line: number, message: "rules takes nothing or `builtin`")
+                }
+                // `rules builtin` is Sextant's built-in rule file, read from its source.
+                let source = words.isEmpty ? body : BuiltinRules.yaml.split(separator: "\n", omittingEmptySubsequences: false)
+                    .enumerated().map { (number: $0.offset + 1, text: String($0.element)) }
                 do {
-                    let groups = try MiniYAML.ruleGroups(try MiniYAML.parse(body))
+                    let groups = try MiniYAML.ruleGroups(try MiniYAML.parse(source))
                     script.commands.append(.rules(line: number, groups: groups))
                 } catch let error as MiniYAML.SyntaxError {
                     throw SyntaxError(line: error.line, message: error.message)

@@ -161,6 +161,13 @@ struct ConfigLoaderTests {
         #expect(config.server.logLevel == "debug")
     }
 
+    @Test func builtinRulesCanBeTurnedOff() throws {
+        #expect(try ConfigLoader.parse(yaml: "", source: "s.yml").collector.builtinRules)
+        #expect(try !ConfigLoader.parse(yaml: "collector:\n  builtin_rules: false\n", source: "s.yml").collector.builtinRules)
+        let env = ["SEXTANT_COLLECTOR_BUILTIN_RULES": "false"]
+        #expect(try !ConfigLoader.parse(yaml: "collector:\n  builtin_rules: true\n", source: "s.yml", environment: env).collector.builtinRules)
+    }
+
     @Test func badEnvironmentValueNamesTheVariable() {
         do {
             _ = try ConfigLoader.parse(yaml: "", source: "s.yml", environment: ["SEXTANT_STORAGE_WAL_SYNC": "maybe"])

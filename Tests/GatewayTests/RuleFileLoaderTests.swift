@@ -55,6 +55,14 @@ struct RuleFileLoaderTests {
         }
     }
 
+    /// The built-in rules load through the real YAML reader, with the configured interval.
+    @Test func builtinRulesLoad() throws {
+        let groups = try RuleFileLoader.builtin(defaultInterval: 30_000)
+        #expect(groups.map(\.name) == ["sextant-host", "sextant-targets", "sextant-vms", "sextant-jobs"])
+        #expect(groups.allSatisfy { $0.file == "<builtin>" && $0.interval == 30_000 })
+        #expect(groups.reduce(0) { $0 + $1.rules.count } == 7)
+    }
+
     /// A rule file in the configuration, evaluated by the running server: the alert fires
     /// and shows in /api/v1/alerts and /api/v1/rules, ALERTS lands in the store.
     @Test func rulesAreEvaluatedAndServed() async throws {
@@ -89,6 +97,8 @@ struct RuleFileLoaderTests {
             #expect(rules.contains(#""name":"AlwaysOn""#))
             #expect(rules.contains(#""health":"ok""#))
             #expect(rules.contains(#""summary":"value 1""#))
+            // collector.builtin_rules is on by default: the built-in groups are there too.
+            #expect(rules.contains(#""name":"sextant-host","file":"<builtin>""#))
             // ALERTS is written from the evaluation after the restore pass on.
             var written = false
             for _ in 0..<40 where !written {

@@ -24,7 +24,7 @@ public struct AlertTemplate: Sendable, Hashable, CustomStringConvertible {
     /// The name errors are reported under: `__alert_<alertname>` for a rule's templates.
     public let name: String
     /// Nil when the text has no action and expands to itself.
-    private let parsed: ParsedTemplate?
+    let parsed: ParsedTemplate?
 
     static let definitions =
         "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"

@@ -40,6 +40,72 @@ public final class Catalog: Sendable {
                 t.column("detail", .text).notNull().defaults(to: "")
             }
         }
+        migrator.registerMigration("v2_alerting") { db in
+            // Alertmanager's silences, with matchers as JSON in its v2 API shape.
+            try db.create(table: "silence") { t in
+                t.primaryKey("id", .text)
+                t.column("matchers", .text).notNull()
+                t.column("starts_at", .double).notNull()
+                t.column("ends_at", .double).notNull().indexed()
+                t.column("created_by", .text).notNull()
+                t.column("comment", .text).notNull()
+                t.column("updated_at", .double).notNull()
+            }
+            // Every state change of every alert.
+            try db.create(table: "alert_history") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("at", .double).notNull().indexed()
+                t.column("fingerprint", .text).notNull().indexed()
+                t.column("alertname", .text).notNull()
+                t.column("labels", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("value", .double)
+            }
+            // Who acknowledged which alert episode (fingerprint + start).
+            try db.create(table: "alert_ack") { t in
+                t.primaryKey("fingerprint", .text)
+                t.column("starts_at", .double).notNull()
+                t.column("by", .text).notNull()
+                t.column("comment", .text).notNull()
+                t.column("at", .double).notNull()
+            }
+            // Alertmanager's notification log: what each integration was last told about a group.
+            try db.create(table: "notification_log") { t in
+                t.column("group_key", .text).notNull()
+                t.column("integration", .text).notNull()
+                t.column("firing", .text).notNull()
+                t.column("resolved", .text).notNull()
+                t.column("at", .double).notNull()
+                t.primaryKey(["group_key", "integration"])
+            }
+            // The outbox: one row per notification per integration, delivered and retried alone.
+            try db.create(table: "notification_outbox") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("created_at", .double).notNull()
+                t.column("group_key", .text).notNull()
+                t.column("receiver", .text).notNull()
+                t.column("integration", .text).notNull().indexed()
+                t.column("status", .text).notNull().indexed()
+                t.column("payload", .text).notNull()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("next_attempt_at", .double).notNull()
+                t.column("last_error", .text)
+                t.column("last_attempt_at", .double)
+                t.column("delivered_at", .double)
+            }
+            // Receivers managed through the API; secret fields sealed with the catalog key.
+            try db.create(table: "notification_channel") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull().unique()
+                t.column("type", .text).notNull()
+                t.column("settings", .text).notNull()
+                t.column("secrets", .blob)
+                t.column("matchers", .text).notNull()
+                t.column("send_resolved", .boolean).notNull()
+                t.column("created_at", .double).notNull()
+                t.column("updated_at", .double).notNull()
+            }
+        }
         return migrator
     }
 

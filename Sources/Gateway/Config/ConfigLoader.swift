@@ -1,3 +1,4 @@
+import Alerting
 import Collector
 import Query
 import TSDB
@@ -40,9 +41,19 @@ public enum ConfigLoader {
         for (index, job) in config.scrapeConfigs.enumerated() where !jobs.insert(job.jobName).inserted {
             throw ConfigError(source: source, key: "scrape_configs[\(index)].job_name", reason: "job \"\(job.jobName)\" is defined twice")
         }
-        for key in ["remote_write", "remote_read", "alerting", "notifications", "analytics", "providers", "storage_prometheus"]
+        for key in ["remote_write", "remote_read", "analytics", "providers", "storage_prometheus"]
         where top.has(key) && top.node(key) != nil {
             config.warnings.append("\(source): key '\(key)' is accepted but not acted on by this version of Sextant")
+        }
+        if let node = top.node("notifications"), !ConfigMapping.isNull(node) {
+            var reader = NotificationConfigReader()
+            config.notifications = try reader.read(ConfigMapping(node, source: source, path: "notifications"))
+            config.warnings += reader.warnings
+        }
+        if let node = top.node("alerting"), !ConfigMapping.isNull(node) {
+            var reader = AlertmanagerForwardingReader()
+            config.alertmanagers = try reader.read(ConfigMapping(node, source: source, path: "alerting"))
+            config.warnings += reader.warnings
         }
 
         let env = environment
@@ -56,6 +67,7 @@ public enum ConfigLoader {
         config.collector.selfScrapeInterval = try collector.duration("self_scrape_interval") ?? 15_000
         config.collector.host = try collector.bool("host") ?? true
         config.collector.hostInterval = try collector.duration("host_interval") ?? 15_000
+        config.collector.builtinRules = try collector.bool("builtin_rules") ?? true
         try collector.finish()
         let query = try top.mapping("query", environment: env, prefix: "SEXTANT_QUERY")
         config.query.lookbackDelta = try query.duration("lookback_delta") ?? 5 * 60_000

@@ -40,7 +40,16 @@ public enum RuleFileLoader {
 
     /// One file: parse, then validate with the rule model.
     public static func loadFile(_ file: String, defaultInterval: Int64) throws(ConfigError) -> [RuleGroup] {
-        let definitions = try parse(file: file)
+        try groups(from: try parse(file: file), file: file, defaultInterval: defaultInterval)
+    }
+
+    /// Sextant's built-in rules (``BuiltinRules``), under the file name `<builtin>`.
+    public static func builtin(defaultInterval: Int64) throws(ConfigError) -> [RuleGroup] {
+        let definitions = try parse(yaml: BuiltinRules.yaml, source: BuiltinRules.fileName)
+        return try groups(from: definitions, file: BuiltinRules.fileName, defaultInterval: defaultInterval)
+    }
+
+    static func groups(from definitions: [RuleGroupDefinition], file: String, defaultInterval: Int64) throws(ConfigError) -> [RuleGroup] {
         do {
             return try RuleFile.groups(from: definitions, file: file, defaultInterval: defaultInterval)
         } catch {

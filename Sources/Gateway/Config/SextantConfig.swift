@@ -1,8 +1,10 @@
+public import Alerting
 public import Collector
 public import TSDB
 
 /// Everything `sextant serve` runs with. A `prometheus.yml` is a valid file: `global`,
-/// `scrape_configs` and `rule_files` mean what they mean there; Sextant's own settings live
+/// `scrape_configs`, `rule_files` and `alerting` mean what they mean there, and `notifications`
+/// holds an `alertmanager.yml`; Sextant's own settings live
 /// under `server`, `storage`, `catalog` and `collector`. See `sextant.example.yml`.
 public struct SextantConfig: Sendable, Equatable {
     public var global = Global()
@@ -13,6 +15,10 @@ public struct SextantConfig: Sendable, Equatable {
     public var catalog = Catalog()
     public var collector = CollectorSettings()
     public var query = QuerySettings()
+    /// Where alerts go (`notifications:`, an `alertmanager.yml`); nil: no routing configured.
+    public var notifications: NotificationConfig?
+    /// External Alertmanagers that also get every alert (`alerting:`, as in `prometheus.yml`).
+    public var alertmanagers = AlertmanagerForwarding()
     /// Things the file says that this version reads but does not act on yet.
     public var warnings: [String] = []
     /// The configuration file's directory: relative `rule_files` are found from here.
@@ -69,6 +75,8 @@ public struct SextantConfig: Sendable, Equatable {
         /// Collect this host's CPU, memory, disk, filesystem and network figures.
         public var host = true
         public var hostInterval: Int64 = 15_000
+        /// Evaluate Sextant's built-in alerting rules (Alerting's `BuiltinRules`) beside `rule_files`.
+        public var builtinRules = true
     }
 
     public var catalogPath: String { catalog.path.isEmpty ? storage.path + "/sextant.sqlite" : catalog.path }

@@ -16,8 +16,14 @@ final class RuleManager: Service, Sendable {
     private let logger: Logger
     private let now: @Sendable () -> Int64
     private let state: Mutex<[RuleGroupEvaluator]>
+    /// Told of every evaluation: the notification pipeline and the alert history.
+    private let onEvaluation: @Sendable (GroupEvaluation, RuleGroup) async -> Void
 
-    init(groups: [RuleGroup], engine: Engine, externalLabels: Labels, store: Store, logger: Logger, now: @escaping @Sendable () -> Int64) {
+    init(
+        groups: [RuleGroup], engine: Engine, externalLabels: Labels, store: Store, logger: Logger, now: @escaping @Sendable () -> Int64,
+        onEvaluation: @escaping @Sendable (GroupEvaluation, RuleGroup) async -> Void = { _, _ in }
+    ) {
+        self.onEvaluation = onEvaluation
         self.store = store
         self.logger = logger
         self.now = now
@@ -63,6 +69,7 @@ final class RuleManager: Service, Sendable {
             }
             let snapshot = evaluator
             state.withLock { $0[index] = snapshot }
+            await onEvaluation(evaluation, evaluator.group)
             next += evaluator.group.interval
             while next + evaluator.group.interval <= now() { next += evaluator.group.interval }
         }

@@ -30,6 +30,7 @@ public final class SextantServer: Sendable {
     let logger: Logger
     let selfMetrics: SelfMetrics
     let rules: RuleManager
+    let notifications: NotificationService
     let startedAt: Date
     let now: @Sendable () -> Int64
     private let boundAddress = Mutex<String?>(nil)
@@ -56,15 +57,25 @@ public final class SextantServer: Sendable {
         scrapes = ScrapeManager(store: store, clientConfiguration: clientConfig, logger: logger, now: now)
         selfMetrics = SelfMetrics(registry: registry, startTime: startedAt.timeIntervalSince1970)
         pushConcurrency = PushConcurrency(limit: config.server.maxConcurrentPushes)
-        let groups: [RuleGroup]
+        var groups: [RuleGroup] = []
         do {
-            groups = try RuleFileLoader.load(config.ruleFiles, relativeTo: config.baseDirectory, defaultInterval: config.global.evaluationInterval)
+            if config.collector.builtinRules {
+                groups = try RuleFileLoader.builtin(defaultInterval: config.global.evaluationInterval)
+            }
+            groups += try RuleFileLoader.load(config.ruleFiles, relativeTo: config.baseDirectory, defaultInterval: config.global.evaluationInterval)
         } catch {
             throw .rules(error)
         }
+        do {
+            notifications = try NotificationService(
+                config: config.notifications ?? NotificationConfig(), forwarding: config.alertmanagers, store: AlertingStore(catalog: catalog), logger: logger, now: now)
+        } catch {
+            throw .catalog(error)
+        }
         rules = RuleManager(
             groups: groups, engine: Self.engine(config), externalLabels: Labels(config.global.externalLabels),
-            store: store, logger: logger, now: now
+            store: store, logger: logger, now: now,
+            onEvaluation: { [notifications] evaluation, group in await notifications.receive(evaluation, group: group) }
         )
     }
 
@@ -100,6 +111,7 @@ public final class SextantServer: Sendable {
             .register(on: router, table: routes)
         PushRoutes(store: store, now: now, inFlight: pushConcurrency).register(on: router, table: routes)
         AlertingRoutes(rules: rules).register(on: router, table: routes)
+        NotificationRoutes(service: notifications, now: now).register(on: router, table: routes)
         return router
     }
 
@@ -112,6 +124,7 @@ public final class SextantServer: Sendable {
             StoreService(store: store, logger: logger, now: now),
             CatalogService(close: { [catalog] in try catalog.close() }, logger: logger),
             scrapes,
+            notifications,
             rules,
         ]
         if config.collector.host {

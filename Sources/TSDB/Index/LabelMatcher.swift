@@ -2,7 +2,7 @@
 ///
 /// Regular expressions are fully anchored, as Prometheus anchors them. A label that a
 /// series lacks has the empty value, so `{foo=""}` matches series without `foo`.
-public struct LabelMatcher: Sendable, CustomStringConvertible {
+public struct LabelMatcher: Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         case equal = "="
         case notEqual = "!="
@@ -43,6 +43,11 @@ public struct LabelMatcher: Sendable, CustomStringConvertible {
         case .equal, .notEqual: regex = nil
         case .regexMatch, .regexNoMatch: regex = try AnchoredRegex(value)
         }
+    }
+
+    /// Same kind, name and pattern (the compiled regex follows from them).
+    public static func == (lhs: LabelMatcher, rhs: LabelMatcher) -> Bool {
+        lhs.kind == rhs.kind && lhs.name.bytesEqual(rhs.name) && lhs.value.bytesEqual(rhs.value)
     }
 
     public static func equal(_ name: String, _ value: String) -> LabelMatcher {

@@ -26,6 +26,14 @@ enum GoTime {
         return out + " +0000 UTC"
     }
 
+    /// RFC 3339 in UTC as Go's `time.RFC3339Nano` prints it (Alertmanager's and Prometheus's
+    /// API times): `2023-02-15T10:00:00.5Z`.
+    static func rfc3339(milliseconds: Int64) -> String {
+        var text = String(utcString(milliseconds: milliseconds).dropLast(" +0000 UTC".count))
+        if let space = text.firstIndex(of: " ") { text.replaceSubrange(space...space, with: "T") }
+        return text + "Z"
+    }
+
     private static func pad(_ value: Int64, _ width: Int) -> String {
         let negative = value < 0
         let digits = String(negative ? -value : value)

@@ -1,0 +1,97 @@
+import Alerting
+import Foundation
+import AsyncHTTPClient
+import Fleet
+import Logging
+import Query
+import ServiceLifecycle
+import TSDB
+
+/// Runs the notification pipeline: feeds rule evaluations to the dispatcher, flushes its
+/// groups every second and runs the outbox's delivery worker. Owns the HTTP client the
+/// webhook and Slack integrations use, and shuts it down last.
+final class NotificationService: Service, Sendable {
+    let dispatcher: NotificationDispatcher
+    let store: AlertingStore
+    private let worker: DeliveryWorker
+    private let http: HTTPClient
+    private let logger: Logger
+    private let now: @Sendable () -> Int64
+    private let externalURL: String
+    let forwarder: AlertmanagerForwarder
+
+    init(config: NotificationConfig, forwarding: AlertmanagerForwarding = AlertmanagerForwarding(), store: AlertingStore,
+         policy: RetryPolicy = RetryPolicy(), logger: Logger, now: @escaping @Sendable () -> Int64) throws(CatalogError) {
+        self.store = store
+        self.logger = logger
+        self.now = now
+        externalURL = config.global.externalURL
+        dispatcher = try NotificationDispatcher(config: config, store: store)
+        var clientConfig = HTTPClient.Configuration()
+        clientConfig.redirectConfiguration = .disallow
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfig)
+        forwarder = AlertmanagerForwarder(forwarding: forwarding, http: http, logger: logger)
+        worker = DeliveryWorker(store: store, dispatcher: dispatcher, sender: NotificationSender(http: http), policy: policy, logger: logger, now: now)
+    }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { await self.worker.run() }
+                tasks.addTask { await self.flushLoop() }
+                // Both loops end on cancellation, which graceful shutdown triggers below.
+                try? await gracefulShutdown()
+                tasks.cancelAll()
+            }
+        } onGracefulShutdown: {}
+        try? await http.shutdown()
+    }
+
+    private func flushLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await dispatcher.tick(at: now())
+            } catch {
+                logger.error("notification flush failed; will retry", metadata: ["error": "\(error)"])
+            }
+            do { try await Task.sleep(for: .seconds(1)) } catch { return }
+        }
+    }
+
+    /// Hands one evaluation's firing and resolved alerts to the dispatcher, and records
+    /// the state changes in the alert history.
+    func receive(_ evaluation: GroupEvaluation, group: RuleGroup) async {
+        let at = evaluation.time
+        var alerts: [NotifiableAlert] = []
+        for alert in evaluation.alerts where alert.state == .firing || alert.resolvedAt != nil {
+            alerts.append(NotifiableAlert(
+                labels: alert.labels, annotations: alert.annotations, startsAt: alert.firedAt ?? alert.activeAt, endsAt: alert.resolvedAt,
+                generatorURL: generatorURL(group, ruleIndex: alert.ruleIndex), value: alert.value, updatedAt: at))
+        }
+        await dispatcher.receive(alerts, at: now())
+        await forwarder.forward(alerts, at: now())
+        var history: [AlertingStore.HistoryEntry] = []
+        let values = Dictionary(evaluation.alerts.map { ($0.labels, $0.value) }, uniquingKeysWith: { first, _ in first })
+        for change in evaluation.transitions {
+            switch change.transition {
+            case .pending(let labels): history.append(.init(at: at, labels: labels, state: "pending", value: values[labels]))
+            case .firing(let labels): history.append(.init(at: at, labels: labels, state: "firing", value: values[labels]))
+            case .resolved(let labels): history.append(.init(at: at, labels: labels, state: "resolved", value: values[labels]))
+            case .cancelled(let labels): history.append(.init(at: at, labels: labels, state: "cancelled", value: values[labels]))
+            }
+        }
+        do {
+            try store.recordHistory(history)
+        } catch {
+            logger.error("alert history not recorded", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Prometheus's link from an alert to its expression in the graph page.
+    private func generatorURL(_ group: RuleGroup, ruleIndex: Int) -> String {
+        guard !externalURL.isEmpty, ruleIndex < group.rules.count else { return "" }
+        let expression = group.rules[ruleIndex].query
+        let encoded = expression.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        return "\(externalURL)/graph?g0.expr=\(encoded)&g0.tab=1"
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+
+/// Debian's Prometheus 2.42 `promtool`, for tests that hold Sextant to what Prometheus does.
+/// Tests that need it are enabled only where it is installed.
+enum Promtool {
+    static let path = "/usr/bin/promtool"
+
+    static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: path) }
+
+    /// Runs promtool with `arguments`; its exit status and its standard output and error, together.
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        // Read before waiting: a full pipe would block promtool and never let it exit.
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+}
