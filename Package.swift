@@ -129,10 +129,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Real peers for tests: child processes on loopback (an HTTP receiver, …).
+        .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["http_receiver.py"], swiftSettings: swiftSettings),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB"], swiftSettings: swiftSettings),
         .testTarget(name: "QueryTests", dependencies: ["Query"], exclude: ["testdata"], swiftSettings: swiftSettings),
         .testTarget(name: "CollectorTests", dependencies: ["Collector"], swiftSettings: swiftSettings),
-        .testTarget(name: "AlertingTests", dependencies: ["Alerting", "Query", "TSDB", "Fleet", .product(name: "Logging", package: "swift-log")], exclude: ["testdata"], swiftSettings: swiftSettings),
+        .testTarget(name: "AlertingTests", dependencies: ["Alerting", "Query", "TSDB", "Fleet", .product(name: "Logging", package: "swift-log"), .product(name: "AsyncHTTPClient", package: "async-http-client"), "TestSupport"], exclude: ["testdata"], swiftSettings: swiftSettings),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics"], swiftSettings: swiftSettings),
         .testTarget(name: "FleetTests", dependencies: ["Fleet"], swiftSettings: swiftSettings),
         .testTarget(
@@ -145,6 +147,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "sextantTests", dependencies: ["TSDB"], exclude: ["testdata"], swiftSettings: swiftSettings),
+        .testTarget(name: "sextantTests", dependencies: ["TSDB", "TestSupport"], exclude: ["testdata"], swiftSettings: swiftSettings),
     ]
 )

@@ -35,7 +35,14 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "sextant")
         for warning in settings.warnings { logger.warning("\(warning)") }
         do {
-            let server = try SextantServer(config: settings, logger: logger)
+            let path = config ?? environment["SEXTANT_CONFIG"]
+            let (listen, dataDir, logLevel) = (self.listen, self.dataDir, self.logLevel)
+            let server = try SextantServer(config: settings, logger: logger, reload: {
+                let environment = ProcessInfo.processInfo.environment
+                var settings = try ConfigLoader.load(path: path, environment: environment)
+                try ConfigLoader.applyFlags(listen: listen, dataDir: dataDir, logLevel: logLevel, to: &settings)
+                return settings
+            })
             try await server.run()
         } catch {
             logger.critical("\(error)")

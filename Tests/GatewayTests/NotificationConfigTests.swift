@@ -284,7 +284,7 @@ struct NotificationConfigTests {
         (minimal + ["      slack_configs:", "        - api_url: hooks.slack.com/x"], 7, "notifications.receivers[0].slack_configs[0].api_url", "http or https URL"),
         (minimal + ["      slack_configs:", "        - api_url: https://h/x", "          colour: red"], 8,
          "notifications.receivers[0].slack_configs[0].colour", "unknown key"),
-        (minimal + ["  inhibit_rules:", "    - source_matchers: ['a=\"b\"']", "      equal: [ok, 'not-ok']"], 7,
+        (minimal + ["  inhibit_rules:", "    - source_matchers: ['a=\"b\"']", "      equal: [ok, 'not-ok']"], 8,
          "notifications.inhibit_rules[0].equal[1]", "invalid label name"),
         (minimal + ["  inhibit_rules:", "    - target_matchers: ['a=~\"(\"']"], 7, "notifications.inhibit_rules[0].target_matchers[0]", "invalid regular expression"),
         (minimal + ["  inhibit_rules:", "    - source_match_re: {a: '['}"], 7, "notifications.inhibit_rules[0].source_match_re", "invalid regular expression"),
@@ -465,14 +465,21 @@ struct NotificationConfigTests {
         var route = try #require(ok.notifications).route
         while let child = route.routes.first { route = child; depth += 1 }
         #expect(depth == 60)
-        for levels in [100, 500] {
-            do {
-                _ = try ConfigLoader.parse(yaml: nested(levels), source: "s.yml")
-                Issue.record("accepted \(levels) levels of routes")
-            } catch {
-                #expect(error.reason.contains("nest deeper than 100 levels"), "\(error)")
-                #expect(error.line == 3)
-            }
+        do {
+            _ = try ConfigLoader.parse(yaml: nested(100), source: "s.yml")
+            Issue.record("accepted 100 levels of routes")
+        } catch {
+            #expect(error.reason.contains("nest deeper than 100 levels"), "\(error)")
+            #expect(error.line == 3)
+        }
+        // 500 levels (1000 YAML collections deep) are past the YAML parser's own limit.
+        do {
+            _ = try ConfigLoader.parse(yaml: nested(500), source: "s.yml")
+            Issue.record("accepted 500 levels of routes")
+        } catch {
+            #expect(error.reason.contains("nesting level"), "\(error)")
+            #expect(error.line == 3)
+            #expect(error.description.count < 1000, "the message does not quote the whole line: \(error.description.count)")
         }
     }
 

@@ -30,6 +30,9 @@ public struct RuleGroupEvaluator: Sendable {
     /// The time of the last evaluation.
     public private(set) var lastEvaluation: Int64?
 
+    /// Whether the group still waits for ``restore(from:at:outageTolerance:forGracePeriod:)`` after a (re)start.
+    public var restoring: Bool { states.contains { !$0.restored } }
+
     struct RuleState: Sendable {
         var alerts: AlertRuleState?
         var annotations: [Labels: [String: String]] = [:]

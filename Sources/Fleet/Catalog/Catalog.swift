@@ -1,4 +1,5 @@
 public import GRDB
+import Foundation
 import Logging
 
 /// The SQLite catalog: providers, VMs, jobs, workflows, users, notification state and the
@@ -106,7 +107,36 @@ public final class Catalog: Sendable {
                 t.column("updated_at", .double).notNull()
             }
         }
+        migrator.registerMigration("v3_catalog_meta") { db in
+            try db.create(table: "catalog_meta") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .blob).notNull()
+            }
+        }
         return migrator
+    }
+
+    /// Checks that `box` opens this catalog's secrets; the first call seals a check value.
+    /// A catalog started with another key fails here, clearly, instead of yielding garbage later.
+    public func verify(_ box: SecretBox) throws(SecretError) {
+        let check: Data?
+        do {
+            check = try database.read { db in try Data.fetchOne(db, sql: "SELECT value FROM catalog_meta WHERE key = 'secret_check'") }
+        } catch {
+            throw .keyFile(path: path, reason: "catalog unreadable: \(error)")
+        }
+        if let check {
+            _ = try box.open(check)
+            return
+        }
+        let sealed = try box.seal(Data("sextant secret check".utf8))
+        do {
+            try database.write { db in
+                try db.execute(sql: "INSERT INTO catalog_meta (key, value) VALUES ('secret_check', ?)", arguments: [sealed])
+            }
+        } catch {
+            throw .keyFile(path: path, reason: "catalog not writable: \(error)")
+        }
     }
 
     /// Names of the migrations applied to this file, oldest first.

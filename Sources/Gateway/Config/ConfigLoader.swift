@@ -27,7 +27,7 @@ public enum ConfigLoader {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
-            throw ConfigError(source: source, line: Self.line(of: error), key: "", reason: "not valid YAML: \(error)")
+            throw ConfigError(source: source, line: Self.line(of: error), key: "", reason: "not valid YAML: \(Self.shortened(error))")
         }
         var config = SextantConfig()
         let top = try ConfigMapping(root, source: source, path: "")
@@ -267,6 +267,17 @@ public enum ConfigLoader {
         guard let port = Int(s[s.index(after: colon)...]), (0...65535).contains(port), !host.isEmpty else { return false }
         if host.hasPrefix("[") { return host.hasSuffix("]") }
         return !host.contains(":") && !host.contains("/") && !host.contains(" ")
+    }
+
+    /// Yams's message quotes the offending line with a caret under the column; a line of a
+    /// hostile file may be megabytes long, so each line of the message is cut to 200 characters.
+    private static func shortened(_ error: any Error) -> String {
+        let limit = 200
+        return String(describing: error).split(separator: "\n", omittingEmptySubsequences: false).compactMap { line -> String? in
+            guard line.count > limit else { return String(line) }
+            let cut = line.prefix(limit)
+            return cut.allSatisfy(\.isWhitespace) ? nil : cut + "…"
+        }.joined(separator: "\n")
     }
 
     private static func line(of error: any Error) -> Int? {

@@ -5,11 +5,12 @@ import Fleet
 import Logging
 import Query
 import ServiceLifecycle
+import Synchronization
 import TSDB
 
 /// Runs the notification pipeline: feeds rule evaluations to the dispatcher, flushes its
-/// groups every second and runs the outbox's delivery worker. Owns the HTTP client the
-/// webhook and Slack integrations use, and shuts it down last.
+/// groups every second and runs the outbox's delivery worker, with the shared HTTP client the
+/// webhook and Slack integrations use.
 final class NotificationService: Service, Sendable {
     let dispatcher: NotificationDispatcher
     let store: AlertingStore
@@ -19,19 +20,26 @@ final class NotificationService: Service, Sendable {
     private let now: @Sendable () -> Int64
     private let externalURL: String
     let forwarder: AlertmanagerForwarder
+    let secrets: SecretBox
+    /// The file's configuration; the dispatcher runs it with the API's channels added.
+    private let fileConfig: Mutex<NotificationConfig>
+    let sender: NotificationSender
 
-    init(config: NotificationConfig, forwarding: AlertmanagerForwarding = AlertmanagerForwarding(), store: AlertingStore,
+    init(config: NotificationConfig, forwarding: AlertmanagerForwarding = AlertmanagerForwarding(), store: AlertingStore, secrets: SecretBox,
          policy: RetryPolicy = RetryPolicy(), logger: Logger, now: @escaping @Sendable () -> Int64) throws(CatalogError) {
         self.store = store
+        self.secrets = secrets
+        fileConfig = Mutex(config)
         self.logger = logger
         self.now = now
         externalURL = config.global.externalURL
-        dispatcher = try NotificationDispatcher(config: config, store: store)
-        var clientConfig = HTTPClient.Configuration()
-        clientConfig.redirectConfiguration = .disallow
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfig)
+        dispatcher = try NotificationDispatcher(config: config.adding(try store.channels(box: secrets)), store: store)
+        // The process-wide client: it needs no shutdown, so a server built but never run
+        // (tests, `config check`) leaves nothing to clean up.
+        http = HTTPClient.shared
         forwarder = AlertmanagerForwarder(forwarding: forwarding, http: http, logger: logger)
-        worker = DeliveryWorker(store: store, dispatcher: dispatcher, sender: NotificationSender(http: http), policy: policy, logger: logger, now: now)
+        sender = NotificationSender(http: http)
+        worker = DeliveryWorker(store: store, dispatcher: dispatcher, sender: sender, policy: policy, logger: logger, now: now)
     }
 
     func run() async throws {
@@ -44,7 +52,20 @@ final class NotificationService: Service, Sendable {
                 tasks.cancelAll()
             }
         } onGracefulShutdown: {}
-        try? await http.shutdown()
+    }
+
+    /// Runs the dispatcher on the file's configuration (new after a reload) plus the channels.
+    func reconfigure(_ config: NotificationConfig? = nil) async throws(CatalogError) {
+        let base = fileConfig.withLock { current in
+            if let config { current = config }
+            return current
+        }
+        await dispatcher.apply(base.adding(try store.channels(box: secrets)), at: now())
+    }
+
+    /// Whether a receiver of this name comes from the file.
+    func fileReceiverExists(_ name: String) -> Bool {
+        fileConfig.withLock { $0.receiver(named: name) != nil }
     }
 
     private func flushLoop() async {

@@ -6,6 +6,7 @@ import Foundation
 public import Hummingbird
 public import Logging
 import NIOCore
+import HTTPTypes
 public import Prometheus
 import Query
 import ServiceLifecycle
@@ -36,8 +37,17 @@ public final class SextantServer: Sendable {
     private let boundAddress = Mutex<String?>(nil)
 
     /// Opens the store (replaying its WAL) and the catalog (migrating it).
-    public init(config: SextantConfig, logger: Logger, now: @escaping @Sendable () -> Int64 = SextantServer.wallClock) throws(ServeError) {
+    /// Reads the configuration again, for `POST /-/reload` and SIGHUP; nil: reload is refused.
+    let loadConfiguration: (@Sendable () throws -> SextantConfig)?
+    private let running: Mutex<SextantConfig>
+
+    public init(
+        config: SextantConfig, logger: Logger, now: @escaping @Sendable () -> Int64 = SextantServer.wallClock,
+        reload: (@Sendable () throws -> SextantConfig)? = nil
+    ) throws(ServeError) {
         self.config = config
+        loadConfiguration = reload
+        running = Mutex(config)
         self.logger = logger
         self.now = now
         startedAt = Date()
@@ -57,18 +67,23 @@ public final class SextantServer: Sendable {
         scrapes = ScrapeManager(store: store, clientConfiguration: clientConfig, logger: logger, now: now)
         selfMetrics = SelfMetrics(registry: registry, startTime: startedAt.timeIntervalSince1970)
         pushConcurrency = PushConcurrency(limit: config.server.maxConcurrentPushes)
-        var groups: [RuleGroup] = []
+        let groups: [RuleGroup]
         do {
-            if config.collector.builtinRules {
-                groups = try RuleFileLoader.builtin(defaultInterval: config.global.evaluationInterval)
-            }
-            groups += try RuleFileLoader.load(config.ruleFiles, relativeTo: config.baseDirectory, defaultInterval: config.global.evaluationInterval)
+            groups = try Self.ruleGroups(config)
         } catch {
             throw .rules(error)
         }
+        let secrets: SecretBox
+        do {
+            secrets = try SecretBox.load(environment: ProcessInfo.processInfo.environment, keyFile: config.storage.path + "/secret.key")
+            try catalog.verify(secrets)
+        } catch {
+            throw .secrets(error)
+        }
         do {
             notifications = try NotificationService(
-                config: config.notifications ?? NotificationConfig(), forwarding: config.alertmanagers, store: AlertingStore(catalog: catalog), logger: logger, now: now)
+                config: config.notifications ?? NotificationConfig(), forwarding: config.alertmanagers, store: AlertingStore(catalog: catalog),
+                secrets: secrets, logger: logger, now: now)
         } catch {
             throw .catalog(error)
         }
@@ -77,6 +92,52 @@ public final class SextantServer: Sendable {
             store: store, logger: logger, now: now,
             onEvaluation: { [notifications] evaluation, group in await notifications.receive(evaluation, group: group) }
         )
+    }
+
+    static func ruleGroups(_ config: SextantConfig) throws(ConfigError) -> [RuleGroup] {
+        var groups: [RuleGroup] = []
+        if config.collector.builtinRules {
+            groups = try RuleFileLoader.builtin(defaultInterval: config.global.evaluationInterval)
+        }
+        groups += try RuleFileLoader.load(config.ruleFiles, relativeTo: config.baseDirectory, defaultInterval: config.global.evaluationInterval)
+        return groups
+    }
+
+    /// Reads the configuration and rule files again and applies what can change while
+    /// running: rule groups, notification routing, receivers and forwarding, scrape
+    /// targets. A configuration that fails to load changes nothing. Settings that need a
+    /// restart (listen address, storage, catalog) are reported in the log.
+    public func reload() async throws(ReloadError) {
+        guard let loadConfiguration else { throw .unavailable }
+        let next: SextantConfig
+        let groups: [RuleGroup]
+        do {
+            next = try loadConfiguration()
+            groups = try Self.ruleGroups(next)
+        } catch {
+            logger.error("reload failed; the running configuration stays", metadata: ["error": "\(error)"])
+            throw .invalid("\(error)")
+        }
+        let previous = running.withLock { current in
+            defer { current = next }
+            return current
+        }
+        if next.server != previous.server || next.storage != previous.storage || next.catalog != previous.catalog {
+            logger.warning("server, storage and catalog settings changed on reload take effect after a restart")
+        }
+        rules.replace(groups)
+        do {
+            try await notifications.reconfigure(next.notifications ?? NotificationConfig())
+        } catch {
+            throw .invalid("\(error)")
+        }
+        var scrapeConfigs = next.effectiveScrapeConfigs
+        if let address = listeningAddress, let index = scrapeConfigs.firstIndex(where: { $0.jobName == "sextant" }), next.collector.selfScrape {
+            scrapeConfigs[index].staticConfigs = [.init(targets: [address])]
+        }
+        scrapes.apply(scrapeConfigs)
+        try? catalog.recordAudit(AuditEvent(at: Date().timeIntervalSince1970, actor: "system", action: "config.reload", target: "sextant"))
+        logger.info("configuration reloaded", metadata: ["rule_groups": "\(groups.count)"])
     }
 
     static func engine(_ config: SextantConfig) -> Engine {
@@ -112,6 +173,18 @@ public final class SextantServer: Sendable {
         PushRoutes(store: store, now: now, inFlight: pushConcurrency).register(on: router, table: routes)
         AlertingRoutes(rules: rules).register(on: router, table: routes)
         NotificationRoutes(service: notifications, now: now).register(on: router, table: routes)
+        ChannelRoutes(service: notifications, now: now).register(on: router, table: routes)
+        for method in [HTTPRequest.Method.post, .put] {
+            router.on("/-/reload", method: method, table: routes) { [self] _, _ in
+                do {
+                    try await reload()
+                    return text("")
+                } catch {
+                    // Prometheus answers a failed reload with 500 and the reason.
+                    throw APIError(.internalServerError, code: "reload_failed", message: "failed to reload config: \(error)")
+                }
+            }
+        }
         return router
     }
 
@@ -126,6 +199,7 @@ public final class SextantServer: Sendable {
             scrapes,
             notifications,
             rules,
+            ReloadSignalService(reload: { [self] in try? await reload() }),
         ]
         if config.collector.host {
             services.append(HostCollectorService(store: store, interval: config.collector.hostInterval, logger: logger, now: now))
@@ -198,11 +272,24 @@ extension ServiceGroupConfiguration {
     }
 }
 
+public enum ReloadError: Error, CustomStringConvertible {
+    case unavailable
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .unavailable: "this server was started without a configuration loader"
+        case .invalid(let reason): reason
+        }
+    }
+}
+
 /// Why `sextant serve` could not start or stopped abnormally.
 public enum ServeError: Error, CustomStringConvertible {
     case store(StorageError)
     case catalog(CatalogError)
     case rules(ConfigError)
+    case secrets(SecretError)
     case listen(address: String, reason: String)
     case failed(String)
 
@@ -211,6 +298,7 @@ public enum ServeError: Error, CustomStringConvertible {
         case .store(let e): "cannot open the store: \(e)"
         case .catalog(let e): "\(e)"
         case .rules(let e): "invalid rule files: \(e.reason)"
+        case .secrets(let e): "\(e)"
         case .listen(let address, let reason): "cannot listen on \(address): \(reason)"
         case .failed(let reason): "server failed: \(reason)"
         }

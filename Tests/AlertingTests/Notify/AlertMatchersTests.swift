@@ -132,9 +132,9 @@ struct AlertMatchersTests {
 
     @Test func aMegabyteOfMatchers() throws {
         var text = ""
-        for i in 0..<80_000 { text += "l\(i)=\"v\"," }
+        for i in 0..<100_000 { text += "l\(i)=\"v\"," }
         #expect(text.utf8.count > 1_000_000)
-        #expect(try AlertMatchers.parse(text).count == 80_000)
+        #expect(try AlertMatchers.parse(text).count == 100_000)
     }
 
     @Test(arguments: [
@@ -144,7 +144,8 @@ struct AlertMatchersTests {
         String(repeating: "{", count: 1 << 20),                             // braces only
         "a=\"" + String(repeating: "\\", count: 1 << 20),                   // escapes only
         String(repeating: "a", count: 1 << 20),                             // a name, no operator
-        "x=~\"" + String(repeating: "(", count: 1 << 20) + "\"",            // a regex that does not compile
+        // A regex that does not compile; 64 kB, as compiling costs seconds a megabyte in debug builds.
+        "x=~\"" + String(repeating: "(", count: 1 << 16) + "\"",
     ])
     func aMegabyteOfGarbageIsRefusedWithAShortExcerpt(_ text: String) {
         do {

@@ -81,6 +81,8 @@ final class SMTPSink: @unchecked Sendable {
     }
 
     deinit {
+        // Closing stdin ends the sink even when a blocked signal mask keeps SIGTERM out.
+        try? stdin.fileHandleForWriting.close()
         process.terminate()
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: directory)

@@ -18,6 +18,7 @@ import email
 import email.policy
 import json
 import os
+import signal
 import socket
 import ssl
 import sys
@@ -49,10 +50,10 @@ class Recorder:
         if isinstance(content, str):
             content = content.encode("utf-8", "surrogateescape")
         if self.directory:
-            self.record(session, envelope, content)
+            self.record(server, session, envelope, content)
         return "250 2.0.0 queued as %d" % self.count
 
-    def record(self, session, envelope, content):
+    def record(self, server, session, envelope, content):
         name = os.path.join(self.directory, "%d.eml" % self.count)
         with open(name, "wb") as f:
             f.write(content)
@@ -66,7 +67,7 @@ class Recorder:
             "rcptTos": envelope.rcpt_tos,
             "authUser": auth["user"] if auth else None,
             "authMechanism": auth["mechanism"] if auth else None,
-            "tls": session.ssl is not None,
+            "tls": server.transport.get_extra_info("ssl_object") is not None,
             "headers": [[k, str(v)] for k, v in message.items()],
             "contentType": message.get_content_type(),
             "text": body(message, "plain"),
@@ -140,6 +141,8 @@ def main():
     parser.add_argument("--silent", action="store_true", help="accept connections, never answer")
     args = parser.parse_args()
 
+    # A child of a test runner can inherit a signal mask blocking SIGTERM: undo it.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
     if args.silent:
         serve_silently(args.port)

@@ -123,11 +123,8 @@ final class SMTPSession {
 
     static func isLoopback(_ host: String) -> Bool {
         if host.lowercased() == "localhost" { return true }
-        switch try? SocketAddress(ipAddress: host, port: 0) {
-        case .v4: return host.hasPrefix("127.")
-        case .v6(let address): return address.host == "::1"
-        default: return false
-        }
+        guard let address = try? SocketAddress(ipAddress: host, port: 0), let ip = address.ipAddress else { return false }
+        return address.protocol == .inet ? ip.hasPrefix("127.") : ip == "::1"
     }
 
     private static func base64(_ text: String) -> String {

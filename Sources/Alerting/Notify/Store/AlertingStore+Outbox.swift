@@ -140,7 +140,7 @@ extension AlertingStore {
     public func markDelivered(_ id: Int64, attempts: Int, at now: Int64) throws(CatalogError) {
         try write { db in
             try db.execute(
-                sql: "UPDATE notification_outbox SET status = 'delivered', attempts = ?, last_attempt_at = ?, delivered_at = ?, last_error = NULL WHERE id = ?",
+                sql: "UPDATE notification_outbox SET status = 'delivered', attempts = ?, last_attempt_at = ?, delivered_at = ? WHERE id = ?",
                 arguments: [attempts, Self.seconds(now), Self.seconds(now), id])
         }
     }
