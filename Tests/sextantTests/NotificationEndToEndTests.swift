@@ -68,6 +68,12 @@ struct NotificationEndToEndTests {
 
     static func status(_ request: HTTPReceiverProcess.Request) -> String? { request.json["status"] as? String }
 
+    /// A Slack message says its status in the attachment's title: `[FIRING:1] …`, `[RESOLVED] …`.
+    static func slackStatus(_ request: HTTPReceiverProcess.Request) -> String? {
+        guard let title = (request.json["attachments"] as? [[String: Any]])?.first?["title"] as? String else { return nil }
+        return title.hasPrefix("[RESOLVED]") ? "resolved" : title.hasPrefix("[FIRING") ? "firing" : nil
+    }
+
     @Test func firingAndResolvedArriveOnceThroughFailuresAndARestart() async throws {
         let receiver = try HTTPReceiverProcess(script: ["/hook": ["500", "503"]])
         let directory = FileManager.default.temporaryDirectory.path + "/sextant-e2e-\(UUID().uuidString.prefix(8))"
@@ -106,7 +112,7 @@ struct NotificationEndToEndTests {
         try await receiver.control(value: 0, script: ["/hook": Array(repeating: "500", count: 1000)])
         #expect(try await Self.eventually { receiver.requests("/hook").contains { Self.status($0) == "resolved" } },
                 "the resolution was never attempted:\n\(child!.log)")
-        #expect(try await Self.eventually { receiver.requests("/slack").contains { Self.status($0) == "resolved" } })
+        #expect(try await Self.eventually { receiver.requests("/slack").contains { Self.slackStatus($0) == "resolved" } })
         kill(child!.process.processIdentifier, SIGTERM)
         #expect(try await child!.waitForExit() == 0)
         child = nil
@@ -120,7 +126,7 @@ struct NotificationEndToEndTests {
         try await Task.sleep(for: .seconds(4))
         let delivered = receiver.requests("/hook").filter { $0.status == 200 }.compactMap(Self.status)
         #expect(delivered == ["firing", "resolved"], "exactly one copy of each")
-        #expect(receiver.requests("/slack").compactMap(Self.status) == ["firing", "resolved"])
+        #expect(receiver.requests("/slack").compactMap(Self.slackStatus) == ["firing", "resolved"])
 
         let (_, history) = try await ServeProcessTests.get("http://\(newAddress)/api/v1/resources/alerts/history?alertname=E2EHigh")
         #expect(history.contains("\"firing\"") && history.contains("\"resolved\""), "\(history)")

@@ -103,8 +103,7 @@ struct SMTPClientTests {
     }
 
     @Test func startTLSWithoutVerificationDeliversAndAuthenticates() async throws {
-        let (certificate, key) = try SMTPSink.certificate()
-        let sink = try await SMTPSink(["--starttls", certificate, key, "--auth", "alerts:s3cret"])
+        let sink = try await SMTPSink(["--auth", "alerts:s3cret"], tls: .startTLS)
         var settings = settings(sink, requireTLS: true, username: "alerts", password: "s3cret")
         settings.insecureSkipVerify = true
         try await client.send(message(), settings: settings)
@@ -114,8 +113,7 @@ struct SMTPClientTests {
     }
 
     @Test func startTLSVerifiesTheCertificate() async throws {
-        let (certificate, key) = try SMTPSink.certificate()
-        let sink = try await SMTPSink(["--starttls", certificate, key])
+        let sink = try await SMTPSink(tls: .startTLS)
         var settings = settings(sink, requireTLS: true)
         settings.host = "localhost"
         let error = try #require(await smtpError { try await client.send(message(), settings: settings) })
@@ -123,6 +121,16 @@ struct SMTPClientTests {
         #expect(host == "localhost")
         #expect(error.isPermanent)
         #expect(try sink.received().isEmpty)
+    }
+
+    @Test func repliesInjectedBehindSTARTTLSAreRefused() async throws {
+        let sink = try await SMTPSink(["--inject-after-starttls"], tls: .startTLS)
+        var settings = settings(sink, requireTLS: true)
+        settings.insecureSkipVerify = true
+        let error = await smtpError { try await client.send(message(), settings: settings) }
+        guard case .protocolViolation(let stage, _) = error else { Issue.record("unexpected \(String(describing: error))"); return }
+        #expect(stage == "STARTTLS")
+        #expect(error?.isPermanent == true)
     }
 
     @Test func requireTLSWithoutSTARTTLSFails() async throws {
@@ -135,8 +143,7 @@ struct SMTPClientTests {
     }
 
     @Test func implicitTLS() async throws {
-        let (certificate, key) = try SMTPSink.certificate()
-        let sink = try await SMTPSink(["--implicit-tls", certificate, key])
+        let sink = try await SMTPSink(tls: .implicit)
         var settings = settings(sink, requireTLS: true)
         settings.implicitTLS = true
         settings.insecureSkipVerify = true

@@ -47,10 +47,25 @@ final class SMTPSink: @unchecked Sendable {
     private let process: Process
     private let stdin: Pipe
 
+    enum TLS {
+        /// Offer and require STARTTLS.
+        case startTLS
+        /// TLS from the first byte.
+        case implicit
+    }
+
     /// Starts the sink with `arguments` (beyond `--port 0 --dir …`) and waits until it listens.
-    init(_ arguments: [String] = []) async throws {
+    ///
+    /// - Parameter tls: with a fresh self-signed certificate.
+    init(_ arguments: [String] = [], tls: TLS? = nil) async throws {
         directory = FileManager.default.temporaryDirectory.appending(path: "smtp-sink-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var arguments = arguments
+        switch tls {
+        case .startTLS: arguments += try ["--starttls"] + Self.makeCertificate(in: directory)
+        case .implicit: arguments += try ["--implicit-tls"] + Self.makeCertificate(in: directory)
+        case nil: break
+        }
         process = Process()
         process.executableURL = URL(filePath: "/usr/bin/env")
         process.arguments = ["python3", Self.script.path, "--port", "0", "--dir", directory.path] + arguments
@@ -97,14 +112,8 @@ final class SMTPSink: @unchecked Sendable {
         }
     }
 
-    /// A self-signed certificate for CN=localhost and 127.0.0.1 and its key, made once per run.
-    static func certificate() throws -> (certificate: String, key: String) {
-        try sharedCertificate.get()
-    }
-
-    private static let sharedCertificate = Result { () throws -> (certificate: String, key: String) in
-        let directory = FileManager.default.temporaryDirectory.appending(path: "smtp-sink-cert-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    /// A self-signed certificate for CN=localhost and 127.0.0.1 and its key, in `directory`.
+    private static func makeCertificate(in directory: URL) throws -> [String] {
         let certificate = directory.appending(path: "cert.pem").path
         let key = directory.appending(path: "key.pem").path
         let status = try run("/usr/bin/openssl", [
@@ -112,7 +121,7 @@ final class SMTPSink: @unchecked Sendable {
             "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", certificate,
         ])
         guard status == 0 else { throw Failure(description: "openssl exited with \(status)") }
-        return (certificate, key)
+        return [certificate, key]
     }
 
     @discardableResult

@@ -107,6 +107,13 @@ class NoEHLO(SMTP):
         await self.push("502 5.5.2 Error: command not recognized")
 
 
+class InjectingSTARTTLS(SMTP):
+    """A man in the middle: plaintext replies pipelined behind STARTTLS's 220."""
+
+    async def smtp_STARTTLS(self, arg):
+        await self.push("220 Ready to start TLS\r\n250-sink.test\r\n250 AUTH PLAIN")
+
+
 def tls_context(cert, key):
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
@@ -139,6 +146,7 @@ def main():
     parser.add_argument("--fail-first", type=int, default=0, metavar="N", help="answer 451 to the first N messages")
     parser.add_argument("--no-ehlo", action="store_true", help="refuse EHLO so clients fall back to HELO")
     parser.add_argument("--silent", action="store_true", help="accept connections, never answer")
+    parser.add_argument("--inject-after-starttls", action="store_true", help="pipeline plaintext behind STARTTLS's 220")
     args = parser.parse_args()
 
     # A child of a test runner can inherit a signal mask blocking SIGTERM: undo it.
@@ -161,7 +169,7 @@ def main():
     if args.starttls:
         options["tls_context"] = tls_context(*args.starttls)
         options["require_starttls"] = True
-    server_class = NoEHLO if args.no_ehlo else SMTP
+    server_class = NoEHLO if args.no_ehlo else InjectingSTARTTLS if args.inject_after_starttls else SMTP
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)

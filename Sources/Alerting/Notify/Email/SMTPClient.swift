@@ -82,7 +82,7 @@ public struct SMTPClient: Sendable {
                 if let dnsError = error.dnsAError ?? error.dnsAAAAError, error.connectionErrors.isEmpty {
                     "cannot resolve host: \(dnsError)"
                 } else {
-                    error.connectionErrors.map { "\($0.target): \($0.error)" }.joined(separator: "; ")
+                    error.connectionErrors.map { "\($0.error)" }.joined(separator: "; ")
                 }
             return .connectionFailed(host: settings.host, port: settings.port, reason: reason)
         case is NIOSSLError, is NIOSSLExtraError:
