@@ -107,6 +107,9 @@ struct NotificationEndToEndTests {
         #expect(alerts.contains("\"E2EHigh\""))
         let (_, deliveries) = try await ServeProcessTests.get("http://\(address)/api/v1/notifications")
         #expect(deliveries.contains("\"ops/webhook/0\""))
+        let (_, metrics) = try await ServeProcessTests.get("http://\(address)/metrics")
+        let deliveredLine = metrics.split(separator: "\n").first { $0.hasPrefix("sextant_notifications_delivered_total{") && $0.contains("ops/webhook/0") }
+        #expect(deliveredLine.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) } == 1, "\(deliveredLine ?? "no delivered counter in /metrics")")
 
         // Resolution while the webhook is down; Sextant restarts in the middle of the retries.
         try await receiver.control(value: 0, script: ["/hook": Array(repeating: "500", count: 1000)])

@@ -2,6 +2,7 @@ import Foundation
 import Prometheus
 import Synchronization
 import TSDB
+import Alerting
 
 /// Sextant's own process and store metrics, refreshed into the registry each time
 /// `/metrics` is rendered. Counters are advanced by the delta since the last render.
@@ -70,6 +71,25 @@ final class SelfMetrics: Sendable {
         if let rss = process.residentBytes { residentBytes.set(rss) }
         if let vsize = process.virtualBytes { virtualBytes.set(vsize) }
         if let fds = process.openFDs { openFDs.set(Double(fds)) }
+    }
+
+    /// Per-integration delivery figures from the outbox: what Alertmanager's
+    /// `alertmanager_notifications_total` / `_failed_total` tell, per integration.
+    func refresh(deliveries: [IntegrationDeliveryStats]) {
+        for stats in deliveries {
+            let labels = [("integration", stats.integration), ("receiver", stats.receiver)]
+            advance(registry.makeCounter(name: "sextant_notifications_delivered_total", labels: labels,
+                                         help: "Notifications delivered, per integration."),
+                    "delivered|" + stats.integration, Double(stats.delivered))
+            advance(registry.makeCounter(name: "sextant_notifications_failed_total", labels: labels,
+                                         help: "Notifications given up on (permanent error or too old), per integration."),
+                    "failed|" + stats.integration, Double(stats.failed))
+            advance(registry.makeCounter(name: "sextant_notification_attempts_total", labels: labels,
+                                         help: "Delivery attempts, successful or not, per integration."),
+                    "attempts|" + stats.integration, Double(stats.attempts))
+            registry.makeGauge(name: "sextant_notifications_pending", labels: labels,
+                               help: "Notifications in the outbox waiting for delivery or a retry.").set(Double(stats.pending))
+        }
     }
 
     private func advance(_ counter: Counter, _ key: String, _ total: Double) {

@@ -17,6 +17,7 @@ struct StatusRoutes {
     let selfMetrics: SelfMetrics
     let startedAt: Date
     let rules: RuleManager
+    var notifications: NotificationService? = nil
 
     func register(on router: Router<SextantContext>, table: RouteTable) {
         router.on("/health", method: .get, table: table) { _, _ in
@@ -53,6 +54,7 @@ struct StatusRoutes {
         }
         router.on("/metrics", method: .get, table: table) { _, _ in
             selfMetrics.refresh(store: store)
+            if let deliveries = try? notifications?.store.deliveryStats() { selfMetrics.refresh(deliveries: deliveries) }
             var buffer: [UInt8] = []
             selfMetrics.registry.emit(into: &buffer)
             var headers = HTTPFields()

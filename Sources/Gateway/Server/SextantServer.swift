@@ -163,7 +163,7 @@ public final class SextantServer: Sendable {
         router.add(middleware: BodyLimitMiddleware(limit: config.server.maxBodySize))
         StatusRoutes(
             store: store, catalog: catalog, scrapes: scrapes, readiness: readiness, selfMetrics: selfMetrics,
-            startedAt: startedAt, rules: rules
+            startedAt: startedAt, rules: rules, notifications: notifications
         ).register(on: router, table: routes)
         PrometheusAPIRoutes(
             store: store, scrapes: scrapes, engine: Self.engine(config), cache: rangeCache,
