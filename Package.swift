@@ -130,7 +130,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Real peers for tests: child processes on loopback (an HTTP receiver, …).
-        .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["http_receiver.py"], swiftSettings: swiftSettings),
+        .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["http_receiver.py", "smtp_sink.py"], swiftSettings: swiftSettings),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB"], swiftSettings: swiftSettings),
         .testTarget(name: "QueryTests", dependencies: ["Query"], exclude: ["testdata"], swiftSettings: swiftSettings),
         .testTarget(name: "CollectorTests", dependencies: ["Collector"], swiftSettings: swiftSettings),

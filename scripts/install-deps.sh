@@ -6,7 +6,7 @@
 set -euo pipefail
 
 build_packages=(pkg-config libzstd-dev libsnappy-dev libsqlite3-dev zlib1g-dev)
-test_packages=(prometheus prometheus-node-exporter)
+test_packages=(prometheus prometheus-node-exporter prometheus-alertmanager)
 
 if [[ "${1:-}" == "--test" ]]; then
   build_packages+=("${test_packages[@]}")

@@ -47,6 +47,40 @@ import TSDB
 ///                                          <t>: evaluations in between do not happen, the
 ///                                          group's state is lost and is restored after its
 ///                                          first evaluation from ALERTS_FOR_STATE
+///
+/// With a `notifications` block, every evaluation's firing and resolved alerts go to a
+/// ``NotificationDispatcher`` on a temporary SQLite catalog, as the server hands them over
+/// (`startsAt` is when the alert fired, `updatedAt` the evaluation time). The dispatcher
+/// ticks at every evaluation, at every time a group is due to flush, and at each command's
+/// time, so `group_wait` and `group_interval` are kept to the millisecond; when an
+/// evaluation and a flush fall at the same time, the evaluation runs first. Nothing is sent:
+/// what is checked is what the dispatcher queued in the outbox.
+///
+///     notifications                        the routing configuration, before any `… at`:
+///         route receiver=ops group_by=alertname,instance group_wait=30s group_interval=5m repeat_interval=4h
+///             route receiver=db matchers=team="db",severity=~"page|critical" continue
+///                 route receiver=dba group_by=... group_wait=1m
+///                                          child routes are indented under their parent; a
+///                                          route takes receiver, group_by (a,b; `...` for all
+///                                          labels; empty for none), matchers (Alertmanager's
+///                                          syntax, no blanks outside quotes), group_wait,
+///                                          group_interval, repeat_interval and `continue`;
+///                                          what a child leaves out it inherits
+///         receiver ops [send_resolved=false]   one webhook each (send_resolved defaults to true)
+///         inhibit source=severity="critical" target=severity="warning" equal=instance,job
+///     silence at <t> until <t1> <matchers> a silence from <t> to <t1>, e.g. instance="a",job="x";
+///                                          silences are numbered 1, 2, … in script order
+///     expire silence <n> at <t>            silence <n> ends at <t>
+///     ack at <t> <Alert{labels}> by <who> [comment]
+///                                          acknowledges the alert's current episode
+///     notifications at <t>                 exactly these notifications were queued after the
+///         ops firing {alertname="HighLoad"} HighLoad{instance="a"} HighLoad{instance="b"}=resolved
+///                                          previous `notifications at`, up to and including <t>,
+///                                          in any order: receiver, status, group labels, then
+///                                          the alerts of the notification (firing unless
+///                                          marked =resolved)
+///
+/// Silences, expiries and acknowledgements take effect after everything at their time.
 struct RuleTestScript: Sendable, CustomStringConvertible {
     let name: String
     var commands: [Command] = []
@@ -66,6 +100,12 @@ struct RuleTestScript: Sendable, CustomStringConvertible {
         case errors(line: Int, time: Int64, expected: [String])
         case query(line: Int, time: Int64, expr: String, expected: [(labels: Labels, value: Double)])
         case restart(line: Int, time: Int64, downSince: Int64?, outageTolerance: Int64, grace: Int64)
+        case notifications(line: Int, config: NotificationConfig)
+        /// Each expected notification as ``notificationText(receiver:status:groupLabels:alerts:)`` writes it.
+        case notificationsAt(line: Int, time: Int64, expected: [String])
+        case silence(line: Int, time: Int64, until: Int64, matchers: [LabelMatcher])
+        case expireSilence(line: Int, time: Int64, number: Int)
+        case ack(line: Int, time: Int64, labels: Labels, by: String, comment: String)
     }
 
     struct ExpectedAlert: Sendable {
@@ -185,6 +225,37 @@ struct RuleTestScript: Sendable, CustomStringConvertible {
                     rest.removeFirst(2)
                 }
                 script.commands.append(.restart(line: number, time: t, downSince: downSince, outageTolerance: tolerance, grace: grace))
+            case "notifications" where words.isEmpty:
+                script.commands.append(.notifications(line: number, config: try parseNotificationConfig(body, line: number)))
+            case "notifications":
+                let t = try time()
+                guard words.count == 2 else { throw SyntaxError(line: number, message: "notifications at <time>, then one per indented line") }
+                let expected = try body.map { try parseNotification($0.text, line: $0.number) }
+                script.commands.append(.notificationsAt(line: number, time: t, expected: expected))
+            case "silence":
+                // Blanks may stand inside quoted matcher values: split as the notification lines are.
+                let words = Array(try notificationWords(line, line: number).dropFirst())
+                guard words.count >= 5, words[0] == "at", words[2] == "until" else {
+                    throw SyntaxError(line: number, message: "silence at <time> until <time> <matchers>")
+                }
+                let silenced = try matchers(words.dropFirst(4).joined(separator: " "), line: number)
+                script.commands.append(.silence(
+                    line: number, time: try duration(words[1], line: number), until: try duration(words[3], line: number), matchers: silenced))
+            case "expire":
+                guard words.count == 4, words[0] == "silence", let silence = Int(words[1]), words[2] == "at" else {
+                    throw SyntaxError(line: number, message: "expire silence <number> at <time>")
+                }
+                script.commands.append(.expireSilence(line: number, time: try duration(words[3], line: number), number: silence))
+            case "ack":
+                let words = Array(try notificationWords(line, line: number).dropFirst())
+                guard words.count >= 5, words[0] == "at", words[3] == "by" else {
+                    throw SyntaxError(line: number, message: "ack at <time> <Alert{labels}> by <who> [comment]")
+                }
+                let (labels, rest) = try parseAlertLabels(words[2], line: number)
+                guard rest.isEmpty else { throw SyntaxError(line: number, message: "unexpected \(rest) after the alert") }
+                script.commands.append(.ack(
+                    line: number, time: try duration(words[1], line: number), labels: labels, by: words[4],
+                    comment: words.count > 5 ? words.dropFirst(5).joined(separator: " ") : "acknowledged on line \(number)"))
             default:
                 throw SyntaxError(line: number, message: "unknown command \(command)")
             }

@@ -16,11 +16,11 @@ struct RuleScriptFile: Sendable, CustomStringConvertible {
 
 struct RuleTestScriptTests {
     @Test("testdata", arguments: ruleScripts)
-    func script(_ file: RuleScriptFile) throws {
+    func script(_ file: RuleScriptFile) async throws {
         let text = try String(contentsOfFile: file.path, encoding: .utf8)
         let script = try RuleTestScript.parse(name: file.name, text: text)
         var runner = RuleTestRunner(script)
-        runner.run()
+        await runner.run()
         #expect(runner.checks > 0, "\(file.name) checks nothing")
         for failure in runner.failures {
             Issue.record("\(file.name) \(failure)")
@@ -28,6 +28,8 @@ struct RuleTestScriptTests {
     }
 
     @Test func everyScriptIsFound() {
-        #expect(ruleScripts.count >= 6)
+        #expect(ruleScripts.count >= 18)
+        let notify = ruleScripts.map(\.name).filter { $0.hasPrefix("notify_") }
+        #expect(Set(notify).isSuperset(of: ["notify_grouping.test", "notify_inhibition.test", "notify_routing.test", "notify_silences.test"]))
     }
 }

@@ -1,53 +1,52 @@
 import Dispatch
-import Foundation
+public import Foundation
 
-/// A real SMTP server for the client's tests: `testdata/smtp_sink.py` (aiosmtpd) in a child
+/// A real SMTP server for tests: `smtp_sink.py` (aiosmtpd) in a child
 /// process, listening on a free port of 127.0.0.1 and recording what it accepts.
-final class SMTPSink: @unchecked Sendable {
+public final class SMTPSink: @unchecked Sendable {
     // @unchecked: every property is a `let` set in `init`; `Process` is only terminated.
 
     /// What the sink recorded for one accepted message (see smtp_sink.py).
-    struct Received: Decodable {
-        var mailFrom: String
-        var rcptTos: [String]
-        var authUser: String?
-        var authMechanism: String?
-        var tls: Bool
-        var headers: [[String]]
-        var contentType: String
-        var text: String?
-        var html: String?
-        var defects: [String]
-        var maxLineLength: Int
-        var bareLineBreaks: Int
+    public struct Received: Decodable, Sendable {
+        public var mailFrom: String
+        public var rcptTos: [String]
+        public var authUser: String?
+        public var authMechanism: String?
+        public var tls: Bool
+        public var headers: [[String]]
+        public var contentType: String
+        public var text: String?
+        public var html: String?
+        public var defects: [String]
+        public var maxLineLength: Int
+        public var bareLineBreaks: Int
 
         /// Every value of the header `name`, decoded.
-        func values(_ name: String) -> [String] {
+        public func values(_ name: String) -> [String] {
             headers.filter { $0[0].lowercased() == name.lowercased() }.map { $0[1] }
         }
 
-        func header(_ name: String) -> String? { values(name).first }
+        public func header(_ name: String) -> String? { values(name).first }
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// Whether python3 with aiosmtpd is installed; the tests are skipped without them.
-    static let isAvailable: Bool = {
+    public static let isAvailable: Bool = {
         guard let status = try? run("/usr/bin/env", ["python3", "-c", "import aiosmtpd"]) else { return false }
         return status == 0
     }()
 
-    static let script = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appending(path: "testdata/smtp_sink.py")
+    static let script = URL(filePath: #filePath).deletingLastPathComponent().appending(path: "smtp_sink.py")
 
-    let port: Int
-    let directory: URL
+    public let port: Int
+    public let directory: URL
     private let process: Process
     private let stdin: Pipe
 
-    enum TLS {
+    public enum TLS: Sendable {
         /// Offer and require STARTTLS.
         case startTLS
         /// TLS from the first byte.
@@ -57,7 +56,7 @@ final class SMTPSink: @unchecked Sendable {
     /// Starts the sink with `arguments` (beyond `--port 0 --dir …`) and waits until it listens.
     ///
     /// - Parameter tls: with a fresh self-signed certificate.
-    init(_ arguments: [String] = [], tls: TLS? = nil) async throws {
+    public init(_ arguments: [String] = [], tls: TLS? = nil) async throws {
         directory = FileManager.default.temporaryDirectory.appending(path: "smtp-sink-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var arguments = arguments
@@ -104,7 +103,7 @@ final class SMTPSink: @unchecked Sendable {
     }
 
     /// The messages accepted so far, oldest first.
-    func received() throws -> [Received] {
+    public func received() throws -> [Received] {
         let file = directory.appending(path: "messages.jsonl")
         guard FileManager.default.fileExists(atPath: file.path) else { return [] }
         return try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map {

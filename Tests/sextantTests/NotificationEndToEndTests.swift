@@ -9,9 +9,9 @@ import TestSupport
 /// endpoint, a rule fires on it, and the webhook and Slack payloads arrive at a real
 /// receiver that fails for a while — exactly one copy each once it recovers, the
 /// resolution too, and a restart of Sextant mid-retry neither loses nor repeats anything.
-@Suite(.enabled(if: HTTPReceiverProcess.available, "needs python3"))
+@Suite(.enabled(if: HTTPReceiverProcess.available && SMTPSink.isAvailable, "needs python3 with aiosmtpd"))
 struct NotificationEndToEndTests {
-    static func configuration(receiver: HTTPReceiverProcess) -> String {
+    static func configuration(receiver: HTTPReceiverProcess, smtp: SMTPSink?) -> String {
         """
         global:
           scrape_interval: 1s
@@ -40,7 +40,10 @@ struct NotificationEndToEndTests {
                 - api_url: '\(receiver.url)/slack'
                   channel: '#ops'
                   send_resolved: true
-        """
+        """ + (smtp.map { smtp in
+            "\n      email_configs:\n        - to: 'oncall@example.com, lead@example.com'\n          from: 'sextant@example.com'\n"
+                + "          smarthost: '127.0.0.1:\(smtp.port)'\n          require_tls: false\n          send_resolved: true\n"
+        } ?? "")
     }
 
     static let rules = """
@@ -76,10 +79,11 @@ struct NotificationEndToEndTests {
 
     @Test func firingAndResolvedArriveOnceThroughFailuresAndARestart() async throws {
         let receiver = try HTTPReceiverProcess(script: ["/hook": ["500", "503"]])
+        let smtp = try await SMTPSink()
         let directory = FileManager.default.temporaryDirectory.path + "/sextant-e2e-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try Self.configuration(receiver: receiver).write(toFile: directory + "/sextant.yml", atomically: true, encoding: .utf8)
+        try Self.configuration(receiver: receiver, smtp: smtp).write(toFile: directory + "/sextant.yml", atomically: true, encoding: .utf8)
         try Self.rules.write(toFile: directory + "/rules.yml", atomically: true, encoding: .utf8)
         let arguments = ["serve", "--config", directory + "/sextant.yml", "--listen", "127.0.0.1:0", "--data-dir", directory + "/data"]
 
@@ -101,6 +105,14 @@ struct NotificationEndToEndTests {
         #expect(slack["channel"] as? String == "#ops")
         let title = (slack["attachments"] as? [[String: Any]])?.first?["title"] as? String
         #expect(title?.hasPrefix("[FIRING:1] E2EHigh") == true, "title: \(title ?? "none")")
+
+        // One email to both recipients, text and HTML.
+        #expect(try await Self.eventually { try !smtp.received().isEmpty })
+        let mail = try #require(try smtp.received().first)
+        #expect(Set(mail.rcptTos) == ["oncall@example.com", "lead@example.com"])
+        #expect(mail.header("Subject")?.hasPrefix("[FIRING:1] E2EHigh") == true, "\(mail.header("Subject") ?? "no subject")")
+        #expect(mail.text?.contains("e2e value is 1") == true)
+        #expect(mail.html?.contains("e2e value is 1") == true)
 
         // The API shows the alert and the deliveries.
         let (_, alerts) = try await ServeProcessTests.get("http://\(address)/api/v1/resources/alerts")
@@ -130,10 +142,72 @@ struct NotificationEndToEndTests {
         let delivered = receiver.requests("/hook").filter { $0.status == 200 }.compactMap(Self.status)
         #expect(delivered == ["firing", "resolved"], "exactly one copy of each")
         #expect(receiver.requests("/slack").compactMap(Self.slackStatus) == ["firing", "resolved"])
+        let subjects = try smtp.received().compactMap { $0.header("Subject") }
+        #expect(subjects.count == 2 && subjects.last?.hasPrefix("[RESOLVED] E2EHigh") == true, "\(subjects)")
 
         let (_, history) = try await ServeProcessTests.get("http://\(newAddress)/api/v1/resources/alerts/history?alertname=E2EHigh")
         #expect(history.contains("\"firing\"") && history.contains("\"resolved\""), "\(history)")
         kill(restarted.process.processIdentifier, SIGTERM)
         #expect(try await restarted.waitForExit() == 0)
+    }
+
+    static let alertmanagerBinary = "/usr/bin/prometheus-alertmanager"
+
+    /// Prometheus's `alerting:` block: Sextant forwards its alerts to Debian's Alertmanager,
+    /// which routes them on to a webhook — the chain Prometheus users run today.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: alertmanagerBinary), "needs Debian's prometheus-alertmanager"))
+    func alertsAreForwardedToARealAlertmanager() async throws {
+        let receiver = try HTTPReceiverProcess()
+        let probe = try HTTPReceiverProcess()
+        let alertmanagerPort = probe.port
+        probe.stop()
+        let directory = FileManager.default.temporaryDirectory.path + "/sextant-am-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try """
+            route:
+              receiver: sink
+              group_wait: 1s
+              group_interval: 1s
+            receivers:
+              - name: sink
+                webhook_configs:
+                  - url: '\(receiver.url)/from-alertmanager'
+            """.write(toFile: directory + "/alertmanager.yml", atomically: true, encoding: .utf8)
+        let alertmanager = Process()
+        alertmanager.executableURL = URL(fileURLWithPath: Self.alertmanagerBinary)
+        alertmanager.arguments = [
+            "--config.file=\(directory)/alertmanager.yml", "--storage.path=\(directory)/am", "--web.listen-address=127.0.0.1:\(alertmanagerPort)",
+            "--cluster.listen-address=",
+        ]
+        alertmanager.standardOutput = FileHandle.nullDevice
+        alertmanager.standardError = FileHandle.nullDevice
+        try alertmanager.run()
+        defer { kill(alertmanager.processIdentifier, SIGKILL) }
+
+        var config = Self.configuration(receiver: receiver, smtp: nil)
+        config += """
+
+            alerting:
+              alertmanagers:
+                - static_configs:
+                    - targets: ['127.0.0.1:\(alertmanagerPort)']
+            """
+        try config.write(toFile: directory + "/sextant.yml", atomically: true, encoding: .utf8)
+        try Self.rules.write(toFile: directory + "/rules.yml", atomically: true, encoding: .utf8)
+        let child = try ServeProcessTests.Child(arguments: ["serve", "--config", directory + "/sextant.yml", "--listen", "127.0.0.1:0", "--data-dir", directory + "/data"])
+        _ = try await child.address()
+        try await receiver.control(value: 1)
+
+        #expect(try await Self.eventually { !receiver.requests("/from-alertmanager").isEmpty }, "log:\n\(child.log)")
+        let payload = try #require(receiver.requests("/from-alertmanager").first?.json)
+        #expect(payload["status"] as? String == "firing")
+        let labels = (payload["alerts"] as? [[String: Any]])?.first?["labels"] as? [String: String]
+        #expect(labels?["alertname"] == "E2EHigh")
+        #expect(labels?["severity"] == "page")
+        let (_, listed) = try await ServeProcessTests.get("http://127.0.0.1:\(alertmanagerPort)/api/v2/alerts")
+        #expect(listed.contains("E2EHigh"))
+        kill(child.process.processIdentifier, SIGTERM)
+        #expect(try await child.waitForExit() == 0)
     }
 }

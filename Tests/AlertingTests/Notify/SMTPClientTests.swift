@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Alerting
 
 /// The client against a real SMTP server (aiosmtpd, see `testdata/smtp_sink.py`).
