@@ -5,9 +5,11 @@
 //
 //   cd benchmarks && swift package --allow-writing-to-package-directory benchmark
 //
-// Only the `TSDB` and `Query` products of the main package are used: the servers' targets
-// (Collector, Gateway) pull in AsyncHTTPClient and Hummingbird, which are too heavy to build
-// in release on the 2-core development machine just to benchmark the storage engine.
+// Only the `TSDB` and `Query` products of the main package are used by the storage and query
+// suites: the servers' targets (Collector, Gateway) pull in AsyncHTTPClient and Hummingbird,
+// which are too heavy to build in release on the 2-core development machine just to benchmark
+// the storage engine. `AlertingBenchmarks` alone adds `Alerting` and `Fleet` (and with them
+// SwiftNIO, NIOSSL, AsyncHTTPClient and GRDB); building the other suites does not build them.
 import PackageDescription
 
 let benchmarkDependencies: [Target.Dependency] = [
@@ -61,5 +63,10 @@ let package = Package(
         suite("Select"),
         suite("QueryRange", extra: [.product(name: "Query", package: "sextant")]),
         suite("WALReplay"),
+        suite("AlertingBenchmarks", extra: [
+            .product(name: "Query", package: "sextant"),
+            .product(name: "Alerting", package: "sextant"),
+            .product(name: "Fleet", package: "sextant"),
+        ]),
     ]
 )

@@ -80,7 +80,9 @@ import TSDB
 ///                                          the alerts of the notification (firing unless
 ///                                          marked =resolved)
 ///
-/// Silences, expiries and acknowledgements take effect after everything at their time.
+/// Silences, expiries and acknowledgements take effect after everything at their time. A
+/// `restart` restarts the dispatcher too: its groups are lost, while the notification log,
+/// silences and acknowledgements stay in the catalog.
 struct RuleTestScript: Sendable, CustomStringConvertible {
     let name: String
     var commands: [Command] = []

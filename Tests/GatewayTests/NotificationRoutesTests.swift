@@ -68,7 +68,7 @@ struct NotificationRoutesTests {
     }
 
     @Test(.enabled(if: HTTPReceiverProcess.available)) func channelsKeepTheirSecretsSealed() async throws {
-        let receiver = try HTTPReceiverProcess()
+        let receiver = try await HTTPReceiverProcess()
         let server = try TestServer()
         let secretURL = receiver.url + "/hook/secret-token-123"
         try await withClient(server) { client in

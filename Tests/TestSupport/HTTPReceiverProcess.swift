@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -26,7 +27,7 @@ public final class HTTPReceiverProcess: @unchecked Sendable {
         public var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:] }
     }
 
-    public init(port: Int = 0, script: [String: [String]] = [:], log: String? = nil) throws {
+    public init(port: Int = 0, script: [String: [String]] = [:], log: String? = nil) async throws {
         self.log = log ?? NSTemporaryDirectory() + "receiver-\(UUID().uuidString).jsonl"
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = [Self.script, "--port", "\(port)", "--log", self.log]
@@ -35,11 +36,22 @@ public final class HTTPReceiverProcess: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var line = Data()
-        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-            line.append(byte)
+        // The port line is read off the cooperative pool: a blocking read there starves
+        // every other test's tasks while python starts.
+        let handle = out.fileHandleForReading
+        let line = await withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
+            DispatchQueue.global().async {
+                var line = Data()
+                while let byte = try? handle.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
+                    line.append(byte)
+                }
+                continuation.resume(returning: String(decoding: line, as: UTF8.self))
+            }
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else { throw ReceiverError.didNotStart }
+        guard let port = Int(line) else {
+            kill(process.processIdentifier, SIGKILL)
+            throw ReceiverError.didNotStart
+        }
         self.port = port
     }
 

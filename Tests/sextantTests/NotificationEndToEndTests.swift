@@ -78,7 +78,7 @@ struct NotificationEndToEndTests {
     }
 
     @Test func firingAndResolvedArriveOnceThroughFailuresAndARestart() async throws {
-        let receiver = try HTTPReceiverProcess(script: ["/hook": ["500", "503"]])
+        let receiver = try await HTTPReceiverProcess(script: ["/hook": ["500", "503"]])
         let smtp = try await SMTPSink()
         let directory = FileManager.default.temporaryDirectory.path + "/sextant-e2e-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -157,8 +157,8 @@ struct NotificationEndToEndTests {
     /// which routes them on to a webhook — the chain Prometheus users run today.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: alertmanagerBinary), "needs Debian's prometheus-alertmanager"))
     func alertsAreForwardedToARealAlertmanager() async throws {
-        let receiver = try HTTPReceiverProcess()
-        let probe = try HTTPReceiverProcess()
+        let receiver = try await HTTPReceiverProcess()
+        let probe = try await HTTPReceiverProcess()
         let alertmanagerPort = probe.port
         probe.stop()
         let directory = FileManager.default.temporaryDirectory.path + "/sextant-am-\(UUID().uuidString.prefix(8))"

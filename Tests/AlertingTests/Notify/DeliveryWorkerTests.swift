@@ -34,7 +34,7 @@ struct DeliveryWorkerTests {
     }
 
     /// Runs the worker until nothing is pending or `limit` passes.
-    func drain(_ worker: DeliveryWorker, _ store: AlertingStore, limit: Duration = .seconds(10)) async throws {
+    func drain(_ worker: DeliveryWorker, _ store: AlertingStore, limit: Duration = .seconds(60)) async throws {
         let deadline = ContinuousClock.now + limit
         while try !store.outbox(status: .pending).isEmpty, ContinuousClock.now < deadline {
             try await worker.deliverDue()
@@ -43,7 +43,7 @@ struct DeliveryWorkerTests {
     }
 
     @Test func aFailingIntegrationIsRetriedAloneUntilItTakesOneCopy() async throws {
-        let receiver = try HTTPReceiverProcess(script: ["/hook": ["500", "502", "503"]])
+        let receiver = try await HTTPReceiverProcess(script: ["/hook": ["500", "502", "503"]])
         let (dispatcher, worker, store, http) = try pipeline(Receiver(
             name: "ops", webhooks: [WebhookConfig(url: receiver.url + "/hook")], slack: [SlackConfig(apiURL: receiver.url + "/slack")]))
         try await fire(dispatcher)
@@ -73,7 +73,7 @@ struct DeliveryWorkerTests {
     }
 
     @Test func rateLimitIsHonouredNotAFailure() async throws {
-        let receiver = try HTTPReceiverProcess(script: ["/hook": ["429:1"]])
+        let receiver = try await HTTPReceiverProcess(script: ["/hook": ["429:1"]])
         let (dispatcher, worker, store, http) = try pipeline(Receiver(name: "ops", webhooks: [WebhookConfig(url: receiver.url + "/hook")]))
         try await fire(dispatcher)
         try await worker.deliverDue()
@@ -86,7 +86,7 @@ struct DeliveryWorkerTests {
     }
 
     @Test func clientErrorsFailForGoodAndAreListed() async throws {
-        let receiver = try HTTPReceiverProcess(script: ["/hook": ["400"]])
+        let receiver = try await HTTPReceiverProcess(script: ["/hook": ["400"]])
         let (dispatcher, worker, store, http) = try pipeline(Receiver(name: "ops", webhooks: [WebhookConfig(url: receiver.url + "/hook")]))
         try await fire(dispatcher)
         try await drain(worker, store)
@@ -99,7 +99,7 @@ struct DeliveryWorkerTests {
 
     @Test func aReceiverThatIsDownGetsTheNotificationWhenItReturns() async throws {
         // Find a free port, then keep nothing listening on it for a while.
-        let probe = try HTTPReceiverProcess()
+        let probe = try await HTTPReceiverProcess()
         let port = probe.port
         probe.stop()
         let (dispatcher, worker, store, http) = try pipeline(Receiver(name: "ops", webhooks: [WebhookConfig(url: "http://127.0.0.1:\(port)/hook")]))
@@ -111,8 +111,8 @@ struct DeliveryWorkerTests {
         let pending = try #require(try store.outbox().first)
         #expect(pending.status == .pending)
         #expect(pending.attempts >= 2)
-        let receiver = try HTTPReceiverProcess(port: port)
-        try await drain(worker, store, limit: .seconds(30))
+        let receiver = try await HTTPReceiverProcess(port: port)
+        try await drain(worker, store, limit: .seconds(90))
         try await http.shutdown()
         #expect(receiver.requests("/hook").count == 1)
         #expect(try store.outbox().first?.status == .delivered)

@@ -72,9 +72,10 @@ import TSDB
         #expect(try queued().last?.instances == ["a=firing", "b=firing"])
         // And the unchanged group repeats once repeat_interval has passed since then.
         let both = [Self.alert(["alertname": "Down", "instance": "a"], at: 0), Self.alert(["alertname": "Down", "instance": "b"], at: 0)]
-        for t in stride(from: Int64(660_000), through: 1_200_000, by: 60_000) {
+        // Strictly after it, as Alertmanager: the flush at exactly 600 s later does not repeat.
+        for t in stride(from: Int64(660_000), through: 1_260_000, by: 60_000) {
             await dispatcher.receive(both.map { var alert = $0; alert.updatedAt = t; return alert }, at: t)
-            #expect(try await dispatcher.tick(at: t) == (t == 1_200_000 ? 1 : 0), "at \(t)")
+            #expect(try await dispatcher.tick(at: t) == (t == 1_260_000 ? 1 : 0), "at \(t)")
         }
         #expect(try queued().last?.status == "firing")
     }
@@ -91,7 +92,7 @@ import TSDB
             await dispatcher.receive([Self.alert(["alertname": "Down", "instance": "a"], endsAt: 90_000, at: t)], at: t)
             #expect(try await dispatcher.tick(at: t) == 0)
         }
-        #expect(await dispatcher.nextFlush() == nil)
+        #expect(try queued().count == 2)
     }
 
     @Test func withoutSendResolvedNothingIsQueuedForTheResolution() async throws {

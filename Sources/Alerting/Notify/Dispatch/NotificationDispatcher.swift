@@ -59,8 +59,7 @@ public actor NotificationDispatcher {
     // MARK: Alerts in
 
     /// The current alerts of a source (rule evaluation sends its firing and recently resolved
-    /// alerts every evaluation). Unchanged alerts only refresh; new ones and state changes
-    /// are routed into their groups.
+    /// alerts every evaluation), each put into the groups its routes name.
     public func receive(_ incoming: [NotifiableAlert], at now: Int64) {
         for var alert in incoming {
             let fingerprint = alert.fingerprint
@@ -71,15 +70,13 @@ public actor NotificationDispatcher {
                 route(alert, at: now)
                 continue
             }
-            let wasResolved = existing.isResolved(at: now)
-            let isResolved = alert.isResolved(at: now)
-            if !wasResolved && !isResolved {
+            if !existing.isResolved(at: now) && !alert.isResolved(at: now) {
                 alert.startsAt = min(existing.startsAt, alert.startsAt)
             }
             alerts[fingerprint] = alert
-            if wasResolved != isResolved || (!isResolved && existing.startsAt != alert.startsAt && wasResolved) {
-                route(alert, at: now)
-            }
+            // As Alertmanager: every report puts the alert (back) into its groups, so a
+            // resolved alert its source still reports shows in the group's next message.
+            route(alert, at: now)
         }
     }
 
@@ -160,7 +157,9 @@ public actor NotificationDispatcher {
         // Everything resolved: tell the integration (or at least clear the log) once.
         if firing.isEmpty { return !entry.firing.isEmpty }
         if sendResolved && !resolved.isSubset(of: entry.resolved) { return true }
-        guard entry.at <= now - repeatInterval else { return false }
+        // Strictly before, as Alertmanager: with flushes every group_interval, a repeat
+        // interval that is a multiple of it repeats one group_interval later (its #676).
+        guard entry.at < now - repeatInterval else { return false }
         return !firing.allSatisfy(isAcknowledged)
     }
 

@@ -14,6 +14,8 @@ final class SMTPSession {
     /// EHLO's extension keywords, upper-cased, with their parameters.
     private var extensions: [String: String] = [:]
     private var isTLS = false
+    /// The handshake's own error, when STARTTLS failed.
+    private let tlsErrors = TLSErrorRecorder()
 
     init(channel: any Channel, inbound: NIOAsyncChannelInboundStream<SMTPReply>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, settings: SMTPSettings) {
         self.channel = channel
@@ -97,7 +99,8 @@ final class SMTPSession {
         let channel = self.channel
         // The handshake runs under the next step, EHLO, whose write waits for it.
         try await step("STARTTLS") {
-            try await channel.eventLoop.submit { try tls.install(on: channel) }.get()
+            let recorder = tlsErrors
+            try await channel.eventLoop.submit { try tls.install(on: channel, recording: recorder) }.get()
         }
         isTLS = true
     }
@@ -137,7 +140,14 @@ final class SMTPSession {
     private func command(_ line: String, stage: String? = nil, expecting codes: Set<Int>) async throws(SMTPError) -> SMTPReply {
         let stage = stage ?? line
         let reply = try await step(stage) {
-            try await outbound.write(ByteBuffer(string: line + "\r\n"))
+            do {
+                try await outbound.write(ByteBuffer(string: line + "\r\n"))
+            } catch {
+                // A failed TLS handshake closes the channel before this write; its error
+                // waits in the inbound stream and says more than "I/O on closed channel".
+                _ = try await nextReply(stage)
+                throw error
+            }
             return try await nextReply(stage)
         }
         guard codes.contains(reply.code) else {
@@ -172,7 +182,10 @@ final class SMTPSession {
     }
 
     private func classify(_ error: any Error, stage: String) -> SMTPError {
-        switch error {
+        // A failed handshake closes the channel; what the caller sees first may be only
+        // "I/O on closed channel", so the handshake's own error wins.
+        if let tlsError = tlsErrors.first { return .tlsFailed(host: settings.host, reason: "\(tlsError)") }
+        return switch error {
         case let error as SMTPError: error
         case let error as SMTPReplyDecoder.Malformed: .protocolViolation(stage: stage, received: error.received)
         case is NIOSSLError, is NIOSSLExtraError: .tlsFailed(host: settings.host, reason: "\(error)")
@@ -198,6 +211,21 @@ final class SMTPSession {
 }
 
 /// Set by the timer on the event loop, read by the task: hence atomic.
+/// Keeps the first TLS error the pipeline reports, then passes it on.
+final class TLSErrorRecorder: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    private let recorded = Mutex<(any Error)?>(nil)
+
+    var first: (any Error)? { recorded.withLock { $0 } }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError {
+            recorded.withLock { if $0 == nil { $0 = error } }
+        }
+        context.fireErrorCaught(error)
+    }
+}
+
 private final class TimeoutFlag: Sendable {
     private let fired = Atomic(false)
 

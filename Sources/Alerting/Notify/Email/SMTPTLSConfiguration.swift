@@ -24,8 +24,11 @@ struct SMTPTLSConfiguration: Sendable {
     /// Starts TLS on `channel` by putting a TLS handler at the front of its pipeline. Call on
     /// the channel's event loop. Writes wait for the handshake; a failed handshake surfaces as
     /// an `NIOSSLError` on the next read.
-    func install(on channel: any Channel) throws {
-        try channel.pipeline.syncOperations.addHandler(
-            NIOSSLClientHandler(context: context, serverHostname: serverHostname), position: .first)
+    func install(on channel: any Channel, recording errors: TLSErrorRecorder? = nil) throws {
+        let handler = try NIOSSLClientHandler(context: context, serverHostname: serverHostname)
+        try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+        if let errors {
+            try channel.pipeline.syncOperations.addHandler(errors, position: .after(handler))
+        }
     }
 }
