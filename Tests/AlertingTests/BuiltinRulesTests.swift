@@ -39,11 +39,11 @@ struct BuiltinRulesTests {
         #expect(copy == BuiltinRules.yaml, "copy BuiltinRules.yaml to Tests/AlertingTests/testdata/builtin_rules.yml")
     }
 
-    @Test(.enabled(if: Promtool.isInstalled)) func promtoolChecksThem() throws {
+    @Test(.enabled(if: Promtool.isInstalled)) func promtoolChecksThem() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("sextant-builtin-\(UUID().uuidString.prefix(8)).yml")
         try BuiltinRules.yaml.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let (status, output) = try Promtool.run(["check", "rules", file.path])
+        let (status, output) = try await Promtool.run(["check", "rules", file.path])
         #expect(status == 0, "\(output)")
         #expect(output.contains("SUCCESS: 7 rules found"), "\(output)")
     }

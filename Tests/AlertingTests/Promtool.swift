@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// Debian's Prometheus 2.42 `promtool`, for tests that hold Sextant to what Prometheus does.
@@ -7,8 +8,17 @@ enum Promtool {
 
     static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: path) }
 
-    /// Runs promtool with `arguments`; its exit status and its standard output and error, together.
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs promtool with `arguments`; its exit status and its standard output and error,
+    /// together. The waiting happens off the cooperative pool, which blocking would starve.
+    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try runBlocking(arguments) })
+            }
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments

@@ -16,8 +16,8 @@ private let promtoolTests: [RuleScriptFile] = {
 /// covers it in Sextant alone).
 struct PromtoolInteropTests {
     @Test(.enabled(if: Promtool.isInstalled), arguments: promtoolTests)
-    func prometheusPasses(_ file: RuleScriptFile) throws {
-        let (status, output) = try Promtool.run(["test", "rules", file.path])
+    func prometheusPasses(_ file: RuleScriptFile) async throws {
+        let (status, output) = try await Promtool.run(["test", "rules", file.path])
         #expect(status == 0, "promtool test rules \(file.name):\n\(output)")
     }
 

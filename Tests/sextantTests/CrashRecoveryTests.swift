@@ -55,10 +55,12 @@ struct CrashRecoveryTests {
         let child = try ServeProcessTests.Child(arguments: ["serve", "--listen", "127.0.0.1:0", "--data-dir", "data"])
         let address = try await child.address()
         var acknowledged = 0
-        // Send batches until well past a second of ingest, then kill without warning.
+        // Send batches for two seconds and at least ten of them (a loaded machine may take
+        // longer), then kill without warning.
         let deadline = ContinuousClock.now + .seconds(2)
+        let limit = ContinuousClock.now + .seconds(60)
         var batch = 1
-        while ContinuousClock.now < deadline {
+        while (ContinuousClock.now < deadline || acknowledged < 10) && ContinuousClock.now < limit {
             var request = URLRequest(url: URL(string: "http://\(address)/api/v1/write")!)
             request.httpMethod = "POST"
             request.setValue("snappy", forHTTPHeaderField: "Content-Encoding")

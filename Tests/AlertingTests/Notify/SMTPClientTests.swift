@@ -201,7 +201,8 @@ struct SMTPClientTests {
         let error = await smtpError { try await client.send(message(), settings: settings) }
         #expect(error == .timeout(stage: "greeting"))
         #expect(error?.isPermanent == false)
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // Far below a hang, far above the 300 ms timeout even on a loaded machine.
+        #expect(ContinuousClock.now - start < .seconds(30))
     }
 
     @Test func headerInjectionIsImpossible() async throws {
