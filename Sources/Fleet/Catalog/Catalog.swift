@@ -113,6 +113,20 @@ public final class Catalog: Sendable {
                 t.column("value", .blob).notNull()
             }
         }
+        // What pruning removed from the outbox, so delivery counters never go backwards.
+        migrator.registerMigration("v4_notification_totals") { db in
+            try db.create(table: "notification_totals") { t in
+                t.column("integration", .text).notNull()
+                t.column("receiver", .text).notNull()
+                t.column("delivered", .integer).notNull()
+                t.column("failed", .integer).notNull()
+                t.column("attempts", .integer).notNull()
+                t.column("last_delivered_at", .double)
+                t.column("last_error", .text)
+                t.primaryKey(["integration", "receiver"])
+            }
+            try db.create(index: "notification_outbox_created_at", on: "notification_outbox", columns: ["created_at"])
+        }
         return migrator
     }
 

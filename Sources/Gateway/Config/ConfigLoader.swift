@@ -61,6 +61,7 @@ public enum ConfigLoader {
         try readStorage(top.mapping("storage", environment: env, prefix: "SEXTANT_STORAGE"), into: &config)
         let catalog = try top.mapping("catalog", environment: env, prefix: "SEXTANT_CATALOG")
         config.catalog.path = try catalog.string("path") ?? ""
+        config.catalog.notificationRetention = try catalog.duration("notification_retention") ?? 120 * 3_600_000
         try catalog.finish()
         let collector = try top.mapping("collector", environment: env, prefix: "SEXTANT_COLLECTOR")
         config.collector.selfScrape = try collector.bool("self_scrape") ?? true

@@ -59,6 +59,10 @@ public struct SextantConfig: Sendable, Equatable {
     public struct Catalog: Sendable, Equatable {
         /// The SQLite file; empty means `<storage.path>/sextant.sqlite`.
         public var path = ""
+        /// How long expired silences, the notification log and delivered or failed
+        /// notifications are kept (Alertmanager's `--data.retention`, 120 h). Alert history
+        /// is kept as long as the series (`storage.retention_time`).
+        public var notificationRetention: Int64 = 120 * 3_600_000
     }
 
     /// PromQL limits, as Prometheus's `--query.*` flags.

@@ -24,10 +24,20 @@ final class NotificationService: Service, Sendable {
     /// The file's configuration; the dispatcher runs it with the API's channels added.
     private let fileConfig: Mutex<NotificationConfig>
     let sender: NotificationSender
+    private let retention: Retention
+
+    /// How long delivered notifications, expired silences and the notification log (and,
+    /// separately, the alert history) are kept.
+    struct Retention: Sendable {
+        var notifications: Int64 = 120 * 3_600_000
+        var history: Int64 = 15 * 86_400_000
+    }
 
     init(config: NotificationConfig, forwarding: AlertmanagerForwarding = AlertmanagerForwarding(), store: AlertingStore, secrets: SecretBox,
-         policy: RetryPolicy = RetryPolicy(), logger: Logger, now: @escaping @Sendable () -> Int64) throws(CatalogError) {
+         policy: RetryPolicy = RetryPolicy(), retention: Retention = Retention(), logger: Logger,
+         now: @escaping @Sendable () -> Int64) throws(CatalogError) {
         self.store = store
+        self.retention = retention
         self.secrets = secrets
         fileConfig = Mutex(config)
         self.logger = logger
@@ -47,6 +57,7 @@ final class NotificationService: Service, Sendable {
             await withTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { await self.worker.run() }
                 tasks.addTask { await self.flushLoop() }
+                tasks.addTask { await self.pruneLoop() }
                 // Both loops end on cancellation, which graceful shutdown triggers below.
                 try? await gracefulShutdown()
                 tasks.cancelAll()
@@ -77,6 +88,35 @@ final class NotificationService: Service, Sendable {
             }
             do { try await Task.sleep(for: .seconds(1)) } catch { return }
         }
+    }
+
+    /// Prunes the catalog's alerting tables once a minute after start, then hourly.
+    private func pruneLoop() async {
+        var delay = Duration.seconds(60)
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: delay) } catch { return }
+            delay = .seconds(3_600)
+            do {
+                _ = try await prune(at: now())
+            } catch {
+                logger.error("pruning the notification tables failed; will retry", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    func prune(at now: Int64) async throws(CatalogError) -> PruneCounts {
+        var counts = try await dispatcher.prune(before: now - retention.notifications)
+        let stored = try store.prune(notificationsBefore: now - retention.notifications, historyBefore: now - retention.history)
+        counts.notifications = stored.notifications
+        counts.silences = stored.silences
+        counts.history = stored.history
+        if counts.total > 0 {
+            logger.info("pruned the notification tables", metadata: [
+                "notifications": "\(counts.notifications)", "silences": "\(counts.silences)", "history": "\(counts.history)",
+                "log_entries": "\(counts.logEntries)", "acknowledgements": "\(counts.acknowledgements)",
+            ])
+        }
+        return counts
     }
 
     /// Hands one evaluation's firing and resolved alerts to the dispatcher, and records

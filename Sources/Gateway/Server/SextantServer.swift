@@ -83,7 +83,9 @@ public final class SextantServer: Sendable {
         do {
             notifications = try NotificationService(
                 config: config.notifications ?? NotificationConfig(), forwarding: config.alertmanagers, store: AlertingStore(catalog: catalog),
-                secrets: secrets, logger: logger, now: now)
+                secrets: secrets,
+                retention: NotificationService.Retention(notifications: config.catalog.notificationRetention, history: config.storage.retentionTime),
+                logger: logger, now: now)
         } catch {
             throw .catalog(error)
         }

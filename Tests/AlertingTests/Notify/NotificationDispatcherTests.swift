@@ -57,6 +57,61 @@ import TSDB
         #expect(sent.contains { $0.instances == ["a=firing"] })
     }
 
+    @Test func anAlertThatStartedLongAgoDoesNotWaitGroupWaitInANewGroup() async throws {
+        let dispatcher = try NotificationDispatcher(config: Self.config(groupWait: 30_000), store: store)
+        // Started 10 min before it reaches the dispatcher (a restart, a late sender).
+        await dispatcher.receive([Self.alert(["alertname": "Down", "instance": "a"], startsAt: 0, at: 600_000)], at: 600_000)
+        #expect(try await dispatcher.tick(at: 600_000) == 1)
+        // A fresh alert in a new group still waits.
+        await dispatcher.receive([Self.alert(["alertname": "Full", "instance": "a"], startsAt: 600_000, at: 600_000)], at: 600_000)
+        #expect(try await dispatcher.tick(at: 601_000) == 0)
+        #expect(try await dispatcher.tick(at: 630_000) == 1)
+    }
+
+    @Test func pruningDropsOldDeliveriesSilencesAndLogEntriesButKeepsCountersAndPendingWork() async throws {
+        let hour: Int64 = 3_600_000
+        let dispatcher = try NotificationDispatcher(config: Self.config(groupWait: 0), store: store)
+        await dispatcher.receive([Self.alert(["alertname": "Down", "instance": "a"], at: 0)], at: 0)
+        await dispatcher.receive([Self.alert(["alertname": "Full", "instance": "a"], at: 0)], at: 0)
+        #expect(try await dispatcher.tick(at: 0) == 2)
+        let items = try store.outbox(limit: 10)
+        try store.markDelivered(items[0].id, attempts: 1, at: 1_000)
+        try store.markFailed(items[1].id, attempts: 3, error: "HTTP 400: bad payload", at: 2_000)
+        // Both resolve; the resolutions are queued and stay pending (owed, never pruned).
+        await dispatcher.receive([Self.alert(["alertname": "Down", "instance": "a"], endsAt: 10_000, at: 10_000)], at: 10_000)
+        await dispatcher.receive([Self.alert(["alertname": "Full", "instance": "a"], endsAt: 10_000, at: 10_000)], at: 10_000)
+        #expect(try await dispatcher.tick(at: 400_000) == 2)
+        try store.saveSilence(Silence(id: "s1", matchers: [LabelMatcher(.equal, "alertname", "Down")], startsAt: 0, endsAt: hour,
+                                      createdBy: "ops", comment: "maintenance", updatedAt: 0))
+        try store.saveSilence(Silence(id: "s2", matchers: [LabelMatcher(.equal, "alertname", "Down")], startsAt: 0, endsAt: 200 * hour,
+                                      createdBy: "ops", comment: "long", updatedAt: 0))
+        try store.recordHistory([AlertingStore.HistoryEntry(at: 0, labels: Labels(["alertname": "Down"]), state: "firing")])
+        let before = try store.deliveryStats()
+
+        let now = 122 * hour
+        let logCounts = try await dispatcher.prune(before: now - 120 * hour)
+        let counts = try store.prune(notificationsBefore: now - 120 * hour, historyBefore: now - 30 * 24 * hour)
+        #expect(logCounts.logEntries == 2, "both groups ended; their log entries are older than the retention")
+        #expect(counts.notifications == 2, "the delivered and the failed notification go; the pending resolutions stay")
+        #expect(counts.silences == 1)
+        #expect(counts.history == 0, "history is kept for its own, longer retention")
+        #expect(try store.outbox(limit: 10).allSatisfy { $0.status == .pending })
+        #expect(try store.outbox(limit: 10).count == 2)
+        #expect(try store.silences().map(\.id) == ["s2"])
+        #expect(try store.notificationLog().isEmpty)
+        let after = try store.deliveryStats()
+        #expect(after == before, "counters and the last error survive pruning")
+        #expect(after.map(\.failed).reduce(0, +) == 1)
+        #expect(after.first { $0.failed == 1 }?.lastError == "HTTP 400: bad payload")
+
+        // A second pass finds nothing more, and counters still hold.
+        let again = try store.prune(notificationsBefore: now - 120 * hour, historyBefore: now - 30 * 24 * hour)
+        #expect(again.total == 0)
+        #expect(try store.deliveryStats() == before)
+        let history = try store.prune(notificationsBefore: 0, historyBefore: now)
+        #expect(history.history == 1)
+    }
+
     @Test func repeatsOnlyAfterRepeatIntervalAndNotifiesNewAlertsAtGroupInterval() async throws {
         let dispatcher = try NotificationDispatcher(config: Self.config(groupWait: 0, groupInterval: 60_000, repeatInterval: 600_000), store: store)
         await dispatcher.receive([Self.alert(["alertname": "Down", "instance": "a"], at: 0)], at: 0)

@@ -27,6 +27,7 @@ public actor NotificationDispatcher {
         var labels: Labels
         var members: Set<AlertFingerprint> = []
         var nextFlush: Int64
+        var hasFlushed = false
     }
 
     /// `queued` is called after a flush put notifications in the outbox.
@@ -52,7 +53,10 @@ public actor NotificationDispatcher {
             route(alert, at: now)
         }
         for key in groups.keys {
-            if let old = previous[key] { groups[key]?.nextFlush = old.nextFlush }
+            if let old = previous[key] {
+                groups[key]?.nextFlush = old.nextFlush
+                groups[key]?.hasFlushed = old.hasFlushed
+            }
         }
     }
 
@@ -88,6 +92,11 @@ public actor NotificationDispatcher {
                 groups[key] = Group(key: key, node: node, labels: labels, nextFlush: now + node.groupWait)
             }
             groups[key]?.members.insert(alert.fingerprint)
+            // As Alertmanager: an alert that started more than group_wait ago (a restart, a
+            // late sender) does not wait again before the group's first notification.
+            if let group = groups[key], !group.hasFlushed, alert.startsAt + node.groupWait < now, group.nextFlush > now {
+                groups[key]?.nextFlush = now
+            }
         }
     }
 
@@ -110,6 +119,7 @@ public actor NotificationDispatcher {
             } else {
                 groups[key]?.members = remaining
                 groups[key]?.nextFlush = now + group.node.groupInterval
+                groups[key]?.hasFlushed = true
             }
         }
         forgetResolved(at: now)
@@ -210,6 +220,23 @@ public actor NotificationDispatcher {
             throw .storage(error)
         }
         acknowledgements[fingerprint] = ack
+    }
+
+    // MARK: Retention
+
+    /// Forgets notification-log entries older than `before` whose group no longer exists,
+    /// and acknowledgements older than it of alerts no longer held; the store follows.
+    public func prune(before: Int64) throws(CatalogError) -> PruneCounts {
+        let activeGroups = Set(groups.keys)
+        let staleEntries = log.filter { $0.value.at < before && !activeGroups.contains($0.key.groupKey) }.map(\.key)
+        let staleAcks = acknowledgements.filter { $0.value.at < before && alerts[$0.key] == nil }.map(\.key)
+        try store.forget(logEntries: staleEntries, acknowledgements: staleAcks)
+        for key in staleEntries { log[key] = nil }
+        for fingerprint in staleAcks { acknowledgements[fingerprint] = nil }
+        var counts = PruneCounts()
+        counts.logEntries = staleEntries.count
+        counts.acknowledgements = staleAcks.count
+        return counts
     }
 
     // MARK: Reading

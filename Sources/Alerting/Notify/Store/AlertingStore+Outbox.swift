@@ -181,9 +181,11 @@ extension AlertingStore {
         }
     }
 
+    /// Per integration: what the outbox holds plus what pruning moved to the totals.
     public func deliveryStats() throws(CatalogError) -> [IntegrationDeliveryStats] {
         try read { db in
-            try Row.fetchAll(
+            var merged = try prunedTotals(db)
+            let live = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT integration, receiver,
@@ -191,14 +193,25 @@ extension AlertingStore {
                       SUM(attempts) AS attempts, MAX(delivered_at) AS last_delivered_at,
                       (SELECT last_error FROM notification_outbox o2 WHERE o2.integration = o.integration AND last_error IS NOT NULL
                        ORDER BY last_attempt_at DESC LIMIT 1) AS last_error
-                    FROM notification_outbox o GROUP BY integration, receiver ORDER BY integration
-                    """
-            ).map { row in
-                IntegrationDeliveryStats(
+                    FROM notification_outbox o GROUP BY integration, receiver
+                    """)
+            for row in live {
+                let stats = IntegrationDeliveryStats(
                     integration: row["integration"], receiver: row["receiver"], delivered: row["delivered"] ?? 0, failed: row["failed"] ?? 0,
                     pending: row["pending"] ?? 0, attempts: row["attempts"] ?? 0, lastError: row["last_error"],
                     lastDeliveredAt: (row["last_delivered_at"] as Double?).map(Self.milliseconds))
+                let key = stats.integration + "\u{0}" + stats.receiver
+                guard let old = merged[key] else {
+                    merged[key] = stats
+                    continue
+                }
+                merged[key] = IntegrationDeliveryStats(
+                    integration: stats.integration, receiver: stats.receiver, delivered: old.delivered + stats.delivered,
+                    failed: old.failed + stats.failed, pending: stats.pending, attempts: old.attempts + stats.attempts,
+                    lastError: stats.lastError ?? old.lastError,
+                    lastDeliveredAt: [old.lastDeliveredAt, stats.lastDeliveredAt].compactMap { $0 }.max())
             }
+            return merged.values.sorted { ($0.integration, $0.receiver) < ($1.integration, $1.receiver) }
         }
     }
 
