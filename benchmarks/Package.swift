@@ -36,6 +36,9 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
         // Already in the graph through TSDB; named here to quiet the stores' info logs.
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        // Already in the graph through Alerting; the delivery benchmark's receiver and client.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.20.0"),
     ],
     targets: [
         // Deterministic node-exporter-like samples: in process, or as an OpenMetrics file.
@@ -67,6 +70,11 @@ let package = Package(
             .product(name: "Query", package: "sextant"),
             .product(name: "Alerting", package: "sextant"),
             .product(name: "Fleet", package: "sextant"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
     ]
 )

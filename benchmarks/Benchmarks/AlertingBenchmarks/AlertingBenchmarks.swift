@@ -13,7 +13,15 @@
 // grouping by `alertname` (one webhook receiver); 10 000 firing alerts (1 000 alertnames ×
 // 10 instances) received in 20 batches of 500 (as 20 rule groups would send them), then one
 // `tick` at `group_wait` flushes the 1 000 groups into the outbox. Measured: receive + tick.
+//
+// Delivery: 100 groups routed to one receiver with 10 webhook integrations queue 1 000
+// notifications (Alertmanager webhook JSON, 10 alerts each); the `DeliveryWorker` posts
+// them to an in-process HTTP receiver on loopback (`LoopbackReceiver`) until none is
+// pending, each integration in order, integrations in parallel, every delivery marked in the
+// SQLite outbox. Measured: the drain.
 import Alerting
+import AsyncHTTPClient
+import Logging
 import Benchmark
 import BenchSupport
 import Fleet
@@ -187,6 +195,43 @@ func notificationIteration(_ benchmark: Benchmark) async throws {
     benchmark.measurement(notificationsPerSecond, Int(Double(queued) / elapsed))
 }
 
+// MARK: - Delivery
+
+let deliveryGroups = 100
+let integrationsPerReceiver = 10
+
+func deliveryIteration(_ benchmark: Benchmark, receiver: LoopbackReceiver) async throws {
+    let directory = TemporaryDirectory("deliver")
+    directory.create()
+    defer { directory.remove() }
+    let catalog = try Catalog(path: directory.path + "/catalog.sqlite")
+    let store = AlertingStore(catalog: catalog)
+    let hooks = (0..<integrationsPerReceiver).map { WebhookConfig(url: "http://127.0.0.1:\(receiver.port)/hook/\($0)") }
+    let config = NotificationConfig(
+        route: Route(receiver: "ops", groupBy: ["alertname"], groupWait: 0, groupInterval: 300_000, repeatInterval: 3_600_000),
+        receivers: [Receiver(name: "ops", webhooks: hooks)])
+    let dispatcher = try NotificationDispatcher(config: config, store: store)
+    await dispatcher.receive(Array(incomingAlerts.prefix(deliveryGroups * alertsPerName)), at: t0)
+    let queued = try await dispatcher.tick(at: t0)
+    let worker = DeliveryWorker(
+        store: store, dispatcher: dispatcher, sender: NotificationSender(http: HTTPClient.shared),
+        policy: RetryPolicy(initial: 1_000, maximum: 1_000, giveUpAfter: 60_000, timeout: 5_000),
+        logger: Logger(label: "bench"), now: { Int64(Date().timeIntervalSince1970 * 1000) })
+    let before = receiver.requests
+    benchmark.startMeasurement()
+    let start = ContinuousClock.now
+    while try await worker.deliverDue() > 0 {}
+    let elapsed = seconds(since: start)
+    benchmark.stopMeasurement()
+    let delivered = try store.outbox(status: .delivered, limit: 2 * queued).count
+    let received = receiver.requests - before
+    guard queued == deliveryGroups * integrationsPerReceiver, delivered == queued, received == queued else {
+        benchmark.error("queued \(queued), delivered \(delivered), receiver got \(received)")
+        return
+    }
+    benchmark.measurement(notificationsPerSecond, Int(Double(delivered) / elapsed))
+}
+
 // MARK: -
 
 let benchmarks: @Sendable () -> Void = {
@@ -216,4 +261,17 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Notifications: 10000 alerts in 1000 groups (group_by alertname), receive + tick into the SQLite outbox", configuration: notifyConfiguration) { benchmark async throws in
         try await notificationIteration(benchmark)
     }
+
+    let deliveryConfiguration = Benchmark.Configuration(
+        metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident, notificationsPerSecond],
+        timeUnits: .milliseconds,
+        warmupIterations: 1,
+        maxDuration: .seconds(30),
+        maxIterations: 20
+    )
+    Benchmark("Delivery: 1000 webhook notifications (100 groups × 10 integrations) from the outbox to a loopback HTTP receiver", configuration: deliveryConfiguration) { benchmark, receiver async throws in
+        try await deliveryIteration(benchmark, receiver: receiver)
+    } setup: {
+        try await LoopbackReceiver()
+    } teardown: {}
 }

@@ -26,14 +26,17 @@ public final class DeliveryWorker: Sendable {
     }
 
     /// Polls until cancelled. Polling (every 200 ms, one indexed query) keeps the worker
-    /// free of wake-up plumbing and picks up rows written by any writer.
+    /// free of wake-up plumbing and picks up rows written by any writer; after a pass that
+    /// attempted something it looks again at once, so a backlog drains at the receivers' pace.
     public func run() async {
         while !Task.isCancelled {
+            var attempted = 0
             do {
-                _ = try await deliverDue()
+                attempted = try await deliverDue()
             } catch {
                 logger.error("notification outbox unreadable", metadata: ["error": "\(error)"])
             }
+            if attempted > 0 { continue }
             do { try await Task.sleep(for: .milliseconds(200)) } catch { return }
         }
     }
@@ -56,7 +59,7 @@ public final class DeliveryWorker: Sendable {
         let attempts = item.attempts + 1
         let outcome: DeliveryOutcome
         if let integration = config.receiver(named: item.receiver)?.integrations.first(where: { $0.id == item.integration }) {
-            let (result, notes) = await sender.send(item.payload, via: integration, global: config.global, timeout: policy.timeout)
+            let (result, notes) = await sender.send(item.payload, via: integration, global: config.global, templates: config.templates, timeout: policy.timeout)
             for note in notes {
                 logger.warning("notification template failed; default text sent", metadata: ["integration": "\(item.integration)", "error": "\(note)"])
             }
