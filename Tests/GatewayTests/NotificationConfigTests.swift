@@ -362,6 +362,88 @@ struct NotificationConfigTests {
         #expect(notifications.receivers[0].slack[0].apiURL == nil, "the global URL is used at delivery")
     }
 
+    @Test func timeIntervalsAreReadAndRoutesNameThem() throws {
+        let yaml = #"""
+        notifications:
+          time_intervals:
+            - name: offhours
+              time_intervals:
+                - times: [{start_time: '18:00', end_time: '24:00'}, {start_time: '00:00', end_time: '08:00'}]
+                  weekdays: ['monday:friday']
+                  location: Europe/Berlin
+                - weekdays: [saturday, Sunday]
+          mute_time_intervals:
+            - name: holidays
+              time_intervals: [{months: ['december'], days_of_month: ['24:26', '-1'], years: ['2026:2030']}]
+          route:
+            receiver: r
+            routes:
+              - receiver: r
+                mute_time_intervals: [holidays]
+                active_time_intervals: [offhours]
+          receivers:
+            - name: r
+        """#
+        let config = try ConfigLoader.parse(yaml: yaml, source: "s.yml")
+        let notifications = try #require(config.notifications)
+        #expect(config.warnings.isEmpty, "\(config.warnings)")
+        let offhours = try #require(notifications.timeIntervals["offhours"])
+        #expect(offhours.count == 2)
+        #expect(offhours[0].times == [1_080..<1_440, 0..<480])
+        #expect(offhours[0].weekdays == [1...5])
+        #expect(offhours[0].location.identifier == "Europe/Berlin")
+        #expect(offhours[1].weekdays == [6...6, 0...0])
+        let holidays = try #require(notifications.timeIntervals["holidays"]?.first)
+        #expect(holidays.months == [12...12])
+        #expect(holidays.daysOfMonth == [.init(24, 26), .init(-1, -1)])
+        #expect(holidays.years == [2026...2030])
+        #expect(notifications.route.routes[0].muteTimeIntervals == ["holidays"])
+        #expect(notifications.route.routes[0].activeTimeIntervals == ["offhours"])
+    }
+
+    @Test(arguments: [
+        ("    - name: x\n      time_intervals: [{times: [{start_time: '25:00', end_time: '26:00'}]}]", 4,
+         "notifications.time_intervals[0].time_intervals[0].times[0].start_time", "outside 00:00…24:00"),
+        ("    - name: x\n      time_intervals: [{times: [{start_time: '10:00', end_time: '09:00'}]}]", 4,
+         "notifications.time_intervals[0].time_intervals[0].times[0].start_time", "must be before end_time"),
+        ("    - name: x\n      time_intervals: [{times: [{start_time: '9:00', end_time: '10:00'}]}]", 4,
+         "notifications.time_intervals[0].time_intervals[0].times[0].start_time", "not a time of day (HH:MM)"),
+        ("    - name: x\n      time_intervals: [{weekdays: ['friday:monday']}]", 4,
+         "notifications.time_intervals[0].time_intervals[0].weekdays[0]", "start of a range must not be after its end"),
+        ("    - name: x\n      time_intervals: [{weekdays: ['funday']}]", 4,
+         "notifications.time_intervals[0].time_intervals[0].weekdays[0]", "not a weekday"),
+        ("    - name: x\n      time_intervals: [{days_of_month: ['0']}]", 4,
+         "notifications.time_intervals[0].time_intervals[0].days_of_month[0]", "not a day of the month"),
+        ("    - name: x\n      time_intervals: [{days_of_month: ['-3:5']}]", 4,
+         "notifications.time_intervals[0].time_intervals[0].days_of_month[0]", "cannot start counting from the end"),
+        ("    - name: x\n      time_intervals: [{months: ['13']}]", 4,
+         "notifications.time_intervals[0].time_intervals[0].months[0]", "not a month"),
+        ("    - name: x\n      time_intervals: [{years: ['2030:2020']}]", 4,
+         "notifications.time_intervals[0].time_intervals[0].years[0]", "must not be after its end"),
+        ("    - name: x\n      time_intervals: [{location: 'Mars/Olympus_Mons'}]", 4,
+         "notifications.time_intervals[0].time_intervals[0].location", "not a known time zone"),
+        ("    - name: x\n      time_intervals: [{hours: ['1']}]", 4,
+         "notifications.time_intervals[0].time_intervals[0].hours", "unknown key"),
+        ("    - name: x\n      time_intervals: []\n    - name: x\n      time_intervals: []", 5,
+         "notifications.time_intervals[1].name", "defined twice"),
+        ("    - time_intervals: []", 3, "notifications.time_intervals[0].name", "needs a name"),
+    ])
+    func badTimeIntervalsNameLineKeyAndReason(_ intervals: String, _ line: Int, _ key: String, _ reason: String) throws {
+        let yaml = "notifications:\n  time_intervals:\n" + intervals + "\n  route: {receiver: r}\n  receivers: [{name: r}]\n"
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml: yaml, source: "s.yml") }
+        #expect(error?.line == line, "\(String(describing: error))")
+        #expect(error?.key == key, "\(String(describing: error))")
+        #expect(error?.reason.contains(reason) == true, "\(String(describing: error))")
+    }
+
+    @Test func aRouteNamingAnUndefinedTimeIntervalIsRefused() throws {
+        let yaml = "notifications:\n  route:\n    receiver: r\n    routes:\n      - active_time_intervals: [nights]\n  receivers: [{name: r}]\n"
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml: yaml, source: "s.yml") }
+        #expect(error?.line == 5)
+        #expect(error?.key == "notifications.route.routes[0].active_time_intervals[0]")
+        #expect(error?.reason == "time interval \"nights\" is not defined under notifications.time_intervals")
+    }
+
     @Test func alertmanagerKeysSextantDoesNotActOnAreWarnings() throws {
         let yaml = #"""
         notifications:
@@ -401,11 +483,7 @@ struct NotificationConfigTests {
         let expected = [
             "s.yml:4: key 'notifications.global.http_config'",
             "s.yml:5: key 'notifications.global.pagerduty_url'",
-            "s.yml:6: key 'notifications.templates'",
-            "s.yml:8: key 'notifications.time_intervals'",
-            "s.yml:14: key 'notifications.route.routes[0].mute_time_intervals'",
             "s.yml:19: key 'notifications.receivers[0].webhook_configs[0].http_config'",
-            "s.yml:22: key 'notifications.receivers[0].slack_configs[0].color'",
             "s.yml:23: key 'notifications.receivers[0].slack_configs[0].fields'",
             "s.yml:25: key 'notifications.receivers[0].email_configs[0].auth_secret'",
             "s.yml:25: key 'notifications.receivers[0].email_configs[0].tls_config.ca_file'",
@@ -535,6 +613,7 @@ struct NotificationConfigTests {
         #expect(notifications.receivers.contains { !$0.slack.isEmpty })
         #expect(notifications.receivers.contains { !$0.email.isEmpty })
         #expect(!notifications.inhibitRules.isEmpty)
+        #expect(notifications.timeIntervals["maintenance"]?.first?.times.isEmpty == false)
         #expect(!config.alertmanagers.endpoints.isEmpty)
         #expect(config.warnings.isEmpty, "\(config.warnings)")
     }

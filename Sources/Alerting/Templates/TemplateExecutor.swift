@@ -76,13 +76,14 @@ struct TemplateExecutor {
         guard let node else {
             return TemplateError(phase: .execution, templateName: template.name, message: "template: \(current): \(message)")
         }
-        let bytes = Array(template.text.utf8)
+        let source = template.source(of: current)
+        let bytes = Array(source.text.utf8)
         let position = min(max(node.position, 0), bytes.count)
         let before = bytes[..<position]
         let lastNewline = before.lastIndex(of: UInt8(ascii: "\n"))
         let column = lastNewline.map { position - ($0 + 1) } ?? position
         let line = 1 + before.reduce(0) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
-        let location = "\(template.name):\(line):\(column)"
+        let location = "\(source.name):\(line):\(column)"
         return TemplateError(
             phase: .execution, templateName: template.name,
             message: "template: \(location): executing \(GoQuote.quote(current)) at <\(node.description)>: \(message)")
@@ -172,8 +173,10 @@ struct TemplateExecutor {
         switch value {
         case .queryResult(let samples):
             elements = samples.enumerated().map { (.int($0.offset), .sample($0.element)) }
-        case .stringMap(let map):
+        case .stringMap(let map), .kv(let map):
             elements = map.keys.sorted(by: Self.goLess).map { (.string($0), .string(map[$0]!)) }
+        case .slice(let slice):
+            elements = slice.elements.enumerated().map { (.int($0.offset), $0.element) }
         case .anyMap(let map):
             elements = map.keys.sorted(by: Self.goLess).map { (.string($0), map[$0]!) }
         case .invalid:
@@ -263,7 +266,7 @@ struct TemplateExecutor {
         switch first {
         case .field(_, let identifiers):
             at(.argument(first))
-            return try evalFieldChain(dot, identifiers, command.arguments, final)
+            return try evalFieldChain(dot, dot, identifiers, command.arguments, final)
         case .chain:
             return try evalChain(dot, first, command.arguments, final)
         case .identifier(_, let name):
@@ -310,7 +313,7 @@ struct TemplateExecutor {
         at(.argument(chain))
         if case .nilValue = inner { throw error("indirection through explicit nil in \(chain)") }
         let receiver = try evalArgument(dot, .any, inner)
-        return try evalFieldChain(receiver, fields, args, final)
+        return try evalFieldChain(dot, receiver, fields, args, final)
     }
 
     private mutating func evalVariable(_ dot: TemplateValue, _ argument: TemplateArgument, _ variable: TemplateVariable, _ args: [TemplateArgument]?, _ final: TemplateValue?) throws(TemplateError) -> TemplateValue {
@@ -320,23 +323,30 @@ struct TemplateExecutor {
             try notAFunction(args ?? [argument], final)
             return value
         }
-        return try evalFieldChain(value, Array(variable.identifiers.dropFirst()), args, final)
+        return try evalFieldChain(dot, value, Array(variable.identifiers.dropFirst()), args, final)
     }
 
     /// `.X.Y.Z` from `receiver`: the last field gets the arguments, which only a method
-    /// could take (templates here have none).
+    /// can take; arguments are evaluated with `dot`.
     private mutating func evalFieldChain(
-        _ receiver: TemplateValue, _ identifiers: [String], _ args: [TemplateArgument]?, _ final: TemplateValue?
+        _ dot: TemplateValue, _ receiver: TemplateValue, _ identifiers: [String], _ args: [TemplateArgument]?, _ final: TemplateValue?
     ) throws(TemplateError) -> TemplateValue {
         var receiver = receiver
         for name in identifiers.dropLast() {
-            receiver = try evalField(name, receiver, args: nil, final: nil)
+            receiver = try evalField(dot, name, receiver, args: nil, final: nil)
         }
-        return try evalField(identifiers[identifiers.count - 1], receiver, args: args, final: final)
+        return try evalField(dot, identifiers[identifiers.count - 1], receiver, args: args, final: final)
     }
 
-    /// `.Field` of a struct, `.key` of a map (the zero value when absent).
-    private mutating func evalField(_ name: String, _ receiver: TemplateValue, args: [TemplateArgument]?, final: TemplateValue?) throws(TemplateError) -> TemplateValue {
+    /// A method of the receiver's type (looked up first, as Go does), `.Field` of a
+    /// struct, `.key` of a map (the zero value when absent).
+    private mutating func evalField(
+        _ dot: TemplateValue, _ name: String, _ receiver: TemplateValue, args: [TemplateArgument]?, final: TemplateValue?
+    ) throws(TemplateError) -> TemplateValue {
+        if let method = TemplateMethods.method(name, of: receiver) {
+            let node: Located = args.flatMap(\.first).map { .argument($0) } ?? node ?? .argument(.identifier(position: 0, name: name))
+            return try evalCall(dot, method.bound(to: receiver), node, name, args, final)
+        }
         let hasArgs = (args?.count ?? 0) > 1 || final != nil
         switch receiver {
         case .invalid:
@@ -355,7 +365,7 @@ struct TemplateExecutor {
                 if hasArgs { throw error("\(name) has arguments but cannot be invoked as function") }
                 return value
             }
-        case .stringMap(let map):
+        case .stringMap(let map), .kv(let map):
             if hasArgs { throw error("\(name) is not a method but has arguments") }
             return .string(map[name] ?? "")
         case .anyMap(let map):
@@ -449,7 +459,7 @@ struct TemplateExecutor {
             if type.canBeNil { return type.zero }
             throw error("cannot assign nil to \(type)")
         case .field(_, let identifiers):
-            let value = try evalFieldChain(dot, identifiers, [argument], nil)
+            let value = try evalFieldChain(dot, dot, identifiers, [argument], nil)
             return try validateType(value, type)
         case .variable(let variable):
             return try validateType(try evalVariable(dot, argument, variable, nil, nil), type)
@@ -482,7 +492,7 @@ struct TemplateExecutor {
             case .string(_, _, let text): return .string(text)
             default: throw error("can't handle assignment of \(argument) to empty interface argument")
             }
-        case .sample, .queryResult:
+        case .sample, .queryResult, .stringSlice:
             throw error("can't handle \(argument) for arg of type \(type)")
         }
     }

@@ -54,7 +54,8 @@ extension TemplateFunctions {
     private static func length(_ item: TemplateValue) throws(TemplateFunctionError) -> TemplateValue {
         switch item {
         case .string(let s), .html(let s): return .int(s.utf8.count)
-        case .stringMap(let m): return .int(m.count)
+        case .stringMap(let m), .kv(let m): return .int(m.count)
+        case .slice(let slice): return .int(slice.elements.count)
         case .anyMap(let m): return .int(m.count)
         case .queryResult(let q): return .int(q.count)
         case .sample(nil): throw TemplateFunctionError("len of nil pointer")
@@ -93,7 +94,11 @@ extension TemplateFunctions {
                 let x = try indexArgument(index, limit: samples.count)
                 if x == samples.count { throw TemplateFunctionError("reflect: slice index out of range") }
                 item = .sample(samples[x])
-            case .stringMap(let m):
+            case .slice(let slice):
+                let x = try indexArgument(index, limit: slice.elements.count)
+                if x == slice.elements.count { throw TemplateFunctionError("reflect: slice index out of range") }
+                item = slice.elements[x]
+            case .stringMap(let m), .kv(let m):
                 item = .string(m[try mapKey(index)] ?? "")
             case .anyMap(let m):
                 item = m[try mapKey(index)] ?? .invalid
@@ -123,6 +128,8 @@ extension TemplateFunctions {
             length = s.utf8.count
         case .queryResult(let q):
             length = q.count
+        case .slice(let s):
+            length = s.elements.count
         default:
             throw TemplateFunctionError("can't slice item of type \(item.typeName)")
         }
@@ -139,6 +146,9 @@ extension TemplateFunctions {
             return .string(String(decoding: Array(s.utf8)[bounds[0]..<bounds[1]], as: UTF8.self))
         case .queryResult(let q):
             return .queryResult(Array(q[bounds[0]..<bounds[1]]))
+        case .slice(var s):
+            s.elements = Array(s.elements[bounds[0]..<bounds[1]])
+            return .slice(s)
         default:
             return item
         }
@@ -164,7 +174,7 @@ extension TemplateFunctions {
 
     private static func equal(_ a: TemplateValue, _ others: [TemplateValue]) throws(TemplateFunctionError) -> Bool {
         switch a {
-        case .stringMap, .anyMap, .queryResult:
+        case .stringMap, .anyMap, .queryResult, .kv, .slice:
             throw TemplateFunctionError("uncomparable type \(a.typeName): \(GoFormat.string(a))")
         default: break
         }
@@ -188,9 +198,11 @@ extension TemplateFunctions {
                 case (.byte(let x), .byte(let y)): truth = x == y
                 case (.invalid, .invalid): truth = true
                 case (.sample(let x), .sample(let y)): truth = x == y
+                case (.time(let x), .time(let y)): truth = x == y
                 case (.record, _), (_, .record):
                     throw TemplateFunctionError("non-comparable type \(GoFormat.string(b)): \(b.typeName)")
-                case (.stringMap, _), (.anyMap, _), (.queryResult, _), (_, .stringMap), (_, .anyMap), (_, .queryResult):
+                case (.stringMap, _), (.anyMap, _), (.queryResult, _), (_, .stringMap), (_, .anyMap), (_, .queryResult),
+                    (_, .kv), (_, .slice):
                     throw TemplateFunctionError("non-comparable type \(GoFormat.string(b)): \(b.typeName)")
                 default:
                     if k1 == .string {

@@ -1,4 +1,5 @@
-/// A parsed template: the main tree and the trees it defines with `{{define}}` or `{{block}}`.
+/// A parsed template: the main tree and the trees it defines with `{{define}}` or
+/// `{{block}}`, possibly joined with trees parsed from other texts (a template set).
 struct ParsedTemplate: Sendable {
     /// The name errors are reported under (Go's `ParseName`).
     var name: String
@@ -6,6 +7,45 @@ struct ParsedTemplate: Sendable {
     var text: String
     /// Trees by name; the main one is under ``name``.
     var trees: [String: TemplateList]
+    /// For trees that came from another text (``adding(_:)``): that text and its name, which
+    /// execution errors give positions in, as Go's `Tree.ParseName` does.
+    var sources: [String: TemplateSource] = [:]
+
+    /// The text and parse name of the tree `treeName`.
+    func source(of treeName: String) -> TemplateSource {
+        sources[treeName] ?? TemplateSource(name: name, text: text)
+    }
+
+    /// This set with `other`'s trees added, as Go's `AddParseTree` adds them: a tree
+    /// replaces one of the same name unless it is empty (only spaces) and the old one is not.
+    /// The main tree stays this one's.
+    func adding(_ other: ParsedTemplate) -> ParsedTemplate {
+        var joined = self
+        for (treeName, list) in other.trees {
+            if let existing = joined.trees[treeName], !TemplateParser.isEmpty(existing), TemplateParser.isEmpty(list) { continue }
+            joined.trees[treeName] = list
+            joined.sources[treeName] = other.source(of: treeName)
+        }
+        return joined
+    }
+
+    /// This template run against the named templates of `base`: its own definitions
+    /// replace the base's as ``adding(_:)`` would, and its main tree is the one executed.
+    func over(_ base: ParsedTemplate) -> ParsedTemplate {
+        var joined = self
+        for (treeName, list) in base.trees where treeName != name {
+            if let mine = trees[treeName], !(TemplateParser.isEmpty(mine) && !TemplateParser.isEmpty(list)) { continue }
+            joined.trees[treeName] = list
+            joined.sources[treeName] = base.source(of: treeName)
+        }
+        return joined
+    }
+}
+
+/// The text a tree was parsed from and the name positions in it are given under.
+struct TemplateSource: Sendable, Hashable {
+    var name: String
+    var text: String
 }
 
 /// Builds the parse tree of a template as Go's `text/template/parse` does, reporting the
@@ -156,7 +196,8 @@ struct TemplateParser {
         trees[treeName] = list
     }
 
-    private static func isEmpty(_ list: TemplateList) -> Bool {
+    /// Go's `IsEmptyTree`: nothing but spaces.
+    static func isEmpty(_ list: TemplateList) -> Bool {
         list.nodes.allSatisfy { node in
             if case .text(_, let text) = node { return text.allSatisfy(\.isWhitespace) }
             return false

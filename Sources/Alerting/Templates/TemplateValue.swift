@@ -21,6 +21,12 @@ indirect enum TemplateValue: Sendable {
     case sample(TemplateSample?)
     /// A struct value, such as the data of an alert template.
     case record(TemplateRecord)
+    /// Alertmanager's `template.KV` (`map[string]string` with methods): labels and annotations.
+    case kv([String: String])
+    /// A Go slice of a named type: `template.Alerts`, `template.Pairs`, `[]string`, ….
+    case slice(TemplateSlice)
+    /// Go's `time.Time`: an alert's `StartsAt` and `EndsAt`.
+    case time(GoInstant)
 
     /// The Go type's name, as `%T` and error messages print it.
     var typeName: String {
@@ -37,6 +43,9 @@ indirect enum TemplateValue: Sendable {
         case .queryResult: "template.queryResult"
         case .sample: "*template.sample"
         case .record(let r): r.typeName
+        case .kv: "template.KV"
+        case .slice(let s): s.typeName
+        case .time: "time.Time"
         }
     }
 
@@ -58,7 +67,9 @@ indirect enum TemplateValue: Sendable {
         case .anyMap(let m): !m.isEmpty
         case .queryResult(let q): !q.isEmpty
         case .sample(let s): s != nil
-        case .record: true
+        case .record, .time: true
+        case .kv(let m): !m.isEmpty
+        case .slice(let s): !s.elements.isEmpty
         }
     }
 }
@@ -90,6 +101,20 @@ struct TemplateRecord: Sendable {
     }
 }
 
+/// A Go slice: its type's name, as `%T` prints it and methods are looked up by, and its elements.
+struct TemplateSlice: Sendable {
+    var typeName: String
+    var elements: [TemplateValue]
+
+    /// `[]string`, what `stringSlice`, `Names` and `Values` return.
+    static func strings(_ strings: [String]) -> TemplateSlice {
+        TemplateSlice(typeName: "[]string", elements: strings.map { .string($0) })
+    }
+
+    /// The strings of a `[]string`.
+    var strings: [String] { elements.map(\.stringValue) }
+}
+
 /// The Go type a function parameter declares; arguments are checked against it as
 /// `text/template` checks them.
 enum TemplateType: Sendable, Equatable, CustomStringConvertible {
@@ -105,6 +130,8 @@ enum TemplateType: Sendable, Equatable, CustomStringConvertible {
     case sample
     /// `template.queryResult`.
     case queryResult
+    /// `[]string`.
+    case stringSlice
 
     var description: String {
         switch self {
@@ -116,13 +143,14 @@ enum TemplateType: Sendable, Equatable, CustomStringConvertible {
         case .value: "reflect.Value"
         case .sample: "*template.sample"
         case .queryResult: "template.queryResult"
+        case .stringSlice: "[]string"
         }
     }
 
     /// Go's `canBeNil`: interfaces, pointers, slices, maps (and `reflect.Value`).
     var canBeNil: Bool {
         switch self {
-        case .any, .value, .sample, .queryResult: true
+        case .any, .value, .sample, .queryResult, .stringSlice: true
         case .string, .float64, .int, .bool: false
         }
     }
@@ -132,6 +160,7 @@ enum TemplateType: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .sample: .sample(nil)
         case .queryResult: .queryResult([])
+        case .stringSlice: .slice(.strings([]))
         default: .invalid
         }
     }
@@ -143,6 +172,7 @@ enum TemplateType: Sendable, Equatable, CustomStringConvertible {
         case (.string, .string), (.float64, .float), (.int, .int), (.bool, .bool),
             (.sample, .sample), (.queryResult, .queryResult):
             true
+        case (.stringSlice, .slice(let s)): s.typeName == "[]string"
         default: false
         }
     }

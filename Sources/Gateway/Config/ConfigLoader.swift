@@ -16,13 +16,15 @@ public enum ConfigLoader {
         } catch {
             throw ConfigError(source: path, key: "", reason: "cannot read the file: \(error.localizedDescription)")
         }
-        var config = try parse(yaml: text, source: path, environment: environment)
-        config.baseDirectory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return config
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(yaml: text, source: path, environment: environment, baseDirectory: directory)
     }
 
-    /// Parses configuration text; `source` names it in errors.
-    public static func parse(yaml: String, source: String, environment: [String: String] = [:]) throws(ConfigError) -> SextantConfig {
+    /// Parses configuration text; `source` names it in errors. Relative paths in it (rule
+    /// files, notification templates) are taken from `baseDirectory`.
+    public static func parse(
+        yaml: String, source: String, environment: [String: String] = [:], baseDirectory: String = "."
+    ) throws(ConfigError) -> SextantConfig {
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -30,6 +32,7 @@ public enum ConfigLoader {
             throw ConfigError(source: source, line: Self.line(of: error), key: "", reason: "not valid YAML: \(Self.shortened(error))")
         }
         var config = SextantConfig()
+        config.baseDirectory = baseDirectory
         let top = try ConfigMapping(root, source: source, path: "")
         try readGlobal(top.mapping("global"), into: &config)
         config.ruleFiles = try top.stringList("rule_files") ?? []
@@ -47,6 +50,7 @@ public enum ConfigLoader {
         }
         if let node = top.node("notifications"), !ConfigMapping.isNull(node) {
             var reader = NotificationConfigReader()
+            reader.baseDirectory = baseDirectory
             config.notifications = try reader.read(ConfigMapping(node, source: source, path: "notifications"))
             config.warnings += reader.warnings
         }

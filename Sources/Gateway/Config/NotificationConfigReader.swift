@@ -7,13 +7,16 @@ import Yams
 /// with Alertmanager 0.25's keys, defaults and checks.
 ///
 /// Route fields left unset stay `nil`: inheritance is resolved by the routing tree, not
-/// here. Keys Alertmanager knows but Sextant does not act on (time intervals, templates,
-/// `http_config`, extra Slack fields…) are accepted and listed in ``warnings``; receiver
+/// here. `templates:` files are read now, relative to ``baseDirectory``, so that a reload
+/// reads them again. Keys Alertmanager knows but Sextant does not act on
+/// (`http_config`, Slack `fields` and `actions`…) are accepted and listed in ``warnings``; receiver
 /// kinds Sextant cannot deliver to (`pagerduty_configs`, …) are refused, since accepting
 /// them would silently drop notifications.
 struct NotificationConfigReader {
     /// Things the block says that Sextant accepts but does not act on.
     var warnings: [String] = []
+    /// The directory of the configuration file, which relative `templates:` paths start from.
+    var baseDirectory = "."
 
     /// Deeper or larger route trees are refused: no real configuration comes near, every
     /// alert walks the tree, and YAML aliases can make a short file hold billions of routes.
@@ -36,15 +39,31 @@ struct NotificationConfigReader {
         guard let routeNode = m.node("route"), !ConfigMapping.isNull(routeNode) else {
             throw m.error("route", "notifications needs a root route naming the receiver of every alert no child route takes")
         }
+        config.timeIntervals = try readTimeIntervals(m)
         let route = try ConfigMapping(routeNode, source: m.source, path: m.keyPath("route"))
-        config.route = try readRoute(route, depth: 0, receivers: names)
+        config.route = try readRoute(route, depth: 0, receivers: names, intervals: Set(config.timeIntervals.keys))
         for (index, node) in try m.sequence("inhibit_rules").enumerated() {
             let rule = try ConfigMapping(node, source: m.source, path: m.keyPath("inhibit_rules[\(index)]"))
             config.inhibitRules.append(try readInhibitRule(rule))
         }
-        warnings += m.acceptedButIgnored(["templates", "time_intervals", "mute_time_intervals"])
+        config.templates = try readTemplates(m)
         try m.finish()
         return config
+    }
+
+    // MARK: templates
+
+    /// `templates:`: files and globs of `{{ define }}`s, loaded over Sextant's defaults.
+    private func readTemplates(_ m: ConfigMapping) throws(ConfigError) -> NotificationTemplates {
+        var templates = NotificationTemplates.defaults
+        for (pattern, fail) in try Self.items(m, "templates") ?? [] {
+            do throws(NotificationTemplateError) {
+                templates = try templates.adding(filesMatching: pattern, relativeTo: baseDirectory)
+            } catch {
+                throw fail("\(error)")
+            }
+        }
+        return templates
     }
 
     // MARK: global
@@ -80,7 +99,7 @@ struct NotificationConfigReader {
 
     // MARK: route
 
-    private mutating func readRoute(_ m: ConfigMapping, depth: Int, receivers: Set<String>) throws(ConfigError) -> Route {
+    private mutating func readRoute(_ m: ConfigMapping, depth: Int, receivers: Set<String>, intervals: Set<String>) throws(ConfigError) -> Route {
         let isRoot = depth == 0
         routeCount += 1
         guard routeCount <= Self.maxRoutes else {
@@ -119,11 +138,8 @@ struct NotificationConfigReader {
         route.groupWait = try m.duration("group_wait", allowZero: true)
         route.groupInterval = try m.duration("group_interval")
         route.repeatInterval = try m.duration("repeat_interval")
-        for key in ["mute_time_intervals", "active_time_intervals"] where m.keys.contains(key) {
-            guard let names = try m.stringList(key), !names.isEmpty else { continue }
-            if isRoot { throw m.error(key, "the root route must not have \(key)") }
-            warnings += m.acceptedButIgnored([key])
-        }
+        route.muteTimeIntervals = try Self.timeIntervalNames(m, "mute_time_intervals", defined: intervals, isRoot: isRoot)
+        route.activeTimeIntervals = try Self.timeIntervalNames(m, "active_time_intervals", defined: intervals, isRoot: isRoot)
 
         for (index, node) in try m.sequence("routes").enumerated() {
             let child = try ConfigMapping(node, source: m.source, path: m.keyPath("routes[\(index)]"))
@@ -131,7 +147,7 @@ struct NotificationConfigReader {
                 throw ConfigError(source: m.source, line: child.mark?.line, column: child.mark?.column, key: child.path,
                                   reason: "routes nest deeper than \(Self.maxRouteDepth) levels")
             }
-            route.routes.append(try readRoute(child, depth: depth + 1, receivers: receivers))
+            route.routes.append(try readRoute(child, depth: depth + 1, receivers: receivers, intervals: intervals))
         }
         try m.finish()
         return route
@@ -186,13 +202,18 @@ struct NotificationConfigReader {
         slack.channel = try m.string("channel")
         slack.username = try m.string("username")
         slack.iconEmoji = try m.string("icon_emoji")
+        slack.iconURL = try m.string("icon_url")
+        slack.color = try m.string("color")
         slack.title = try m.string("title")
         slack.titleLink = try m.string("title_link")
+        slack.pretext = try m.string("pretext")
         slack.text = try m.string("text")
+        slack.fallback = try m.string("fallback")
+        slack.footer = try m.string("footer")
+        slack.callbackID = try m.string("callback_id")
         slack.sendResolved = try m.bool("send_resolved") ?? false
         warnings += m.acceptedButIgnored([
-            "http_config", "color", "pretext", "fields", "short_fields", "footer", "fallback", "callback_id",
-            "icon_url", "image_url", "thumb_url", "link_names", "mrkdwn_in", "actions",
+            "http_config", "fields", "short_fields", "image_url", "thumb_url", "link_names", "mrkdwn_in", "actions",
         ])
         try m.finish()
         return slack

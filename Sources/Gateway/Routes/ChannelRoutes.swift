@@ -54,7 +54,7 @@ struct ChannelRoutes {
                                               alerts: [alert], externalURL: config.global.externalURL, at: at)
             var results: [TestResult] = []
             for integration in receiver.integrations {
-                let (outcome, notes) = await service.sender.send(payload, via: integration, global: config.global, timeout: 10_000)
+                let (outcome, notes) = await service.sender.send(payload, via: integration, global: config.global, templates: config.templates, timeout: 10_000)
                 switch outcome {
                 case .delivered: results.append(TestResult(integration: integration.id, delivered: true, error: nil, notes: notes))
                 case .retry(_, let reason), .failed(let reason):

@@ -1,7 +1,7 @@
 public import TSDB
 
 /// Where alerts go: the content of an `alertmanager.yml` (`global`, `route`, `receivers`,
-/// `inhibit_rules`), as Sextant reads it under `notifications:` in `sextant.yml`.
+/// `inhibit_rules`, `templates`), as Sextant reads it under `notifications:` in `sextant.yml`.
 ///
 /// Durations are milliseconds. Fields a route leaves unset are inherited from its parent,
 /// as Alertmanager does; ``RoutingTree`` resolves them.
@@ -10,12 +10,21 @@ public struct NotificationConfig: Sendable, Equatable {
     public var route = Route()
     public var receivers: [Receiver] = []
     public var inhibitRules: [InhibitRule] = []
+    /// The named templates of the `templates:` files, with Sextant's defaults.
+    public var templates = NotificationTemplates.defaults
+    /// `time_intervals` (and the older `mute_time_intervals`) by name, for routes' mute and
+    /// active times: an instant is in a named interval when any of its entries holds it.
+    public var timeIntervals: [String: [AlertTimeInterval]] = [:]
 
-    public init(global: Global = Global(), route: Route = Route(), receivers: [Receiver] = [], inhibitRules: [InhibitRule] = []) {
+    public init(
+        global: Global = Global(), route: Route = Route(), receivers: [Receiver] = [], inhibitRules: [InhibitRule] = [],
+        templates: NotificationTemplates = .defaults
+    ) {
         self.global = global
         self.route = route
         self.receivers = receivers
         self.inhibitRules = inhibitRules
+        self.templates = templates
     }
 
     /// Alertmanager's `global` block: defaults every receiver of its kind falls back to.
@@ -54,6 +63,10 @@ public struct Route: Sendable, Equatable {
     public var groupWait: Int64?
     public var groupInterval: Int64?
     public var repeatInterval: Int64?
+    /// Names of `time_intervals` during which this route sends nothing. Not inherited.
+    public var muteTimeIntervals: [String] = []
+    /// Names of `time_intervals` outside which this route sends nothing. Not inherited.
+    public var activeTimeIntervals: [String] = []
     public var routes: [Route] = []
 
     public init(
@@ -149,30 +162,45 @@ public struct WebhookConfig: Sendable, Equatable {
     }
 }
 
-/// Alertmanager's `slack_configs` entry: a message to a Slack incoming webhook.
-/// `title` and `text` are Go templates over the notification, as in Alertmanager.
+/// Alertmanager's `slack_configs` entry: a message to a Slack incoming webhook. Every text
+/// field is a Go template over the notification, as in Alertmanager; an unset one uses
+/// the named default (`slack.default.title`, …) of ``NotificationTemplates``.
 public struct SlackConfig: Sendable, Equatable {
     /// `nil` uses `global.slack_api_url`.
     public var apiURL: String?
     public var channel: String?
     public var username: String?
     public var iconEmoji: String?
+    public var iconURL: String?
+    /// The attachment's colour; unset is `danger` while firing, else `good`.
+    public var color: String?
     public var title: String?
     public var titleLink: String?
+    public var pretext: String?
     public var text: String?
+    public var fallback: String?
+    public var footer: String?
+    public var callbackID: String?
     public var sendResolved = false
 
     public init(
         apiURL: String? = nil, channel: String? = nil, username: String? = nil, iconEmoji: String? = nil, title: String? = nil,
-        titleLink: String? = nil, text: String? = nil, sendResolved: Bool = false
+        titleLink: String? = nil, text: String? = nil, sendResolved: Bool = false, iconURL: String? = nil, color: String? = nil,
+        pretext: String? = nil, fallback: String? = nil, footer: String? = nil, callbackID: String? = nil
     ) {
         self.apiURL = apiURL
         self.channel = channel
         self.username = username
         self.iconEmoji = iconEmoji
+        self.iconURL = iconURL
+        self.color = color
         self.title = title
         self.titleLink = titleLink
+        self.pretext = pretext
         self.text = text
+        self.fallback = fallback
+        self.footer = footer
+        self.callbackID = callbackID
         self.sendResolved = sendResolved
     }
 }

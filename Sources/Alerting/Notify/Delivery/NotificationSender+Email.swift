@@ -4,18 +4,9 @@ extension NotificationSender {
     /// One email per group notification: Alertmanager's subject, a text and an HTML part;
     /// SMTP settings from the config, falling back to `global.smtp_*`.
     func sendEmail(
-        _ payload: NotificationPayload, config: EmailConfig, global: NotificationConfig.Global, timeout: Int64
+        _ payload: NotificationPayload, config: EmailConfig, global: NotificationConfig.Global, templates: NotificationTemplates,
+        timeout: Int64
     ) async -> (DeliveryOutcome, notes: [String]) {
-        var notes: [String] = []
-        func expand(_ template: String?, name: String, default fallback: @autoclosure () -> String) -> String {
-            guard let template else { return fallback() }
-            switch NotificationText.expand(template, payload, name: name) {
-            case .success(let text): return text
-            case .failure(let error):
-                notes.append("email \(name): \(error)")
-                return fallback()
-            }
-        }
         guard let from = config.from ?? global.smtpFrom else { return (.failed(reason: "no from address and no global.smtp_from"), []) }
         guard let smarthost = config.smarthost ?? global.smtpSmarthost else {
             return (.failed(reason: "no smarthost and no global.smtp_smarthost"), [])
@@ -25,14 +16,7 @@ extension NotificationSender {
         }
         var host = String(smarthost[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        var headers = config.headers
-        let subject = expand(headers.removeValue(forKey: "Subject"), name: "Subject", default: NotificationText.title(payload))
-        for (name, value) in headers { headers[name] = expand(value, name: name, default: value) }
-        let message = EmailMessage(
-            from: from, to: config.to, subject: subject,
-            text: expand(config.text, name: "text", default: NotificationText.plain(payload)),
-            html: expand(config.html, name: "html", default: NotificationText.html(payload)),
-            headers: headers, date: Date())
+        let (message, notes) = Self.emailMessage(payload, config: config, from: from, templates: templates)
         let username = config.authUsername ?? global.smtpAuthUsername
         let settings = SMTPSettings(
             host: host, port: port, helloName: config.hello ?? global.smtpHello, username: username,
@@ -45,5 +29,22 @@ extension NotificationSender {
         } catch {
             return (error.isPermanent ? .failed(reason: error.description) : .retry(after: nil, reason: error.description), notes)
         }
+    }
+
+    /// The message's texts: the config's templates, or `email.default.subject`, `.text`
+    /// and `.html`; headers are templates too. Returns the template errors as notes.
+    static func emailMessage(
+        _ payload: NotificationPayload, config: EmailConfig, from: String, templates: NotificationTemplates, date: Date = Date()
+    ) -> (EmailMessage, notes: [String]) {
+        var fields = NotificationText(payload, templates: templates, integration: "email")
+        var headers = config.headers
+        let subject = fields.field("Subject", headers.removeValue(forKey: "Subject"), default: "email.default.subject")
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { headers[name] = fields.field(name, value, fallback: value) }
+        let message = EmailMessage(
+            from: from, to: config.to, subject: subject,
+            text: fields.field("text", config.text, default: "email.default.text"),
+            html: fields.field("html", config.html, default: "email.default.html"),
+            headers: headers, date: date)
+        return (message, fields.notes)
     }
 }

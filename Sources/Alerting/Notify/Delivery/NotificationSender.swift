@@ -25,8 +25,11 @@ public struct NotificationSender: Sendable {
         self.smtp = smtp
     }
 
+    /// Delivers `payload`; Slack and email texts use `templates`. The notes are template
+    /// errors that made a field fall back to its default, for the log.
     public func send(
-        _ payload: NotificationPayload, via integration: Integration, global: NotificationConfig.Global, timeout: Int64
+        _ payload: NotificationPayload, via integration: Integration, global: NotificationConfig.Global,
+        templates: NotificationTemplates, timeout: Int64
     ) async -> (DeliveryOutcome, notes: [String]) {
         switch integration.kind {
         case .webhook(let config):
@@ -36,10 +39,10 @@ public struct NotificationSender: Sendable {
             guard let url = config.apiURL ?? global.slackAPIURL else {
                 return (.failed(reason: "no api_url for Slack and no global.slack_api_url"), [])
             }
-            let (message, problems) = SlackMessage.render(payload, config: config)
+            let (message, problems) = SlackMessage.render(payload, config: config, templates: templates)
             return (await post(message.encoded(), to: url, timeout: timeout), problems)
         case .email(let config):
-            return await sendEmail(payload, config: config, global: global, timeout: timeout)
+            return await sendEmail(payload, config: config, global: global, templates: templates, timeout: timeout)
         }
     }
 

@@ -131,6 +131,9 @@ public actor NotificationDispatcher {
     public func nextFlush() -> Int64? { groups.values.map(\.nextFlush).min() }
 
     private func flush(_ group: Group, muted: Set<AlertFingerprint>, at now: Int64) throws(CatalogError) -> Int {
+        // As Alertmanager's time stages: outside the route's active times or inside its mute
+        // times nothing is sent and nothing logged, so the next flush after them sends.
+        guard isActive(group.node, at: now) else { return 0 }
         let visible = group.members.compactMap { alerts[$0] }.filter { !muted.contains($0.fingerprint) }
         var firing: Set<AlertFingerprint> = []
         var resolved: Set<AlertFingerprint> = []
@@ -154,6 +157,13 @@ public actor NotificationDispatcher {
         try store.commit(records, at: now)
         for record in records { log[record.key] = record.entry }
         return records.count { $0.payload != nil }
+    }
+
+    private func isActive(_ node: RoutingTree.Node, at now: Int64) -> Bool {
+        let inside = { (name: String) in self.config.timeIntervals[name]?.contains { $0.contains(now) } ?? false }
+        if node.muteTimeIntervals.contains(where: inside) { return false }
+        if !node.activeTimeIntervals.isEmpty && !node.activeTimeIntervals.contains(where: inside) { return false }
+        return true
     }
 
     /// Alertmanager's DedupStage, plus acknowledgements: a repeat is not sent when every

@@ -18,6 +18,8 @@ public struct RoutingTree: Sendable {
         public let groupWait: Int64
         public let groupInterval: Int64
         public let repeatInterval: Int64
+        public let muteTimeIntervals: [String]
+        public let activeTimeIntervals: [String]
         public let children: [Node]
 
         /// The labels that name this node's group for `labels`.
@@ -42,14 +44,16 @@ public struct RoutingTree: Sendable {
         let shell = Node(
             key: key, receiver: receiver, groupBy: groupBy, groupByAll: groupByAll, matchers: route.matchers,
             continueMatching: route.continueMatching, groupWait: groupWait, groupInterval: groupInterval,
-            repeatInterval: repeatInterval, children: [])
+            repeatInterval: repeatInterval, muteTimeIntervals: route.muteTimeIntervals, activeTimeIntervals: route.activeTimeIntervals,
+            children: [])
         let children = route.routes.enumerated().map { index, child in
             resolve(child, parent: shell, key: key + "/{" + child.matchers.map(\.description).joined(separator: ",") + "}/\(index)")
         }
         return Node(
             key: key, receiver: receiver, groupBy: groupBy, groupByAll: groupByAll, matchers: route.matchers,
             continueMatching: route.continueMatching, groupWait: groupWait, groupInterval: groupInterval,
-            repeatInterval: repeatInterval, children: children)
+            repeatInterval: repeatInterval, muteTimeIntervals: route.muteTimeIntervals, activeTimeIntervals: route.activeTimeIntervals,
+            children: children)
     }
 
     /// The nodes that take an alert with these labels; never empty (the root takes what no child does).

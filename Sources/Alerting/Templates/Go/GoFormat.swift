@@ -297,7 +297,7 @@ struct GoFormat {
             case "q": formatQuoted(s)
             default: badVerb(verb, value)
             }
-        case .stringMap(let map):
+        case .stringMap(let map), .kv(let map):
             out += Array("map[".utf8)
             for (index, key) in map.keys.sorted().enumerated() {
                 if index > 0 { out.append(UInt8(ascii: " ")) }
@@ -326,6 +326,19 @@ struct GoFormat {
                 printValue(field.value, verb: verb, depth: depth + 1)
             }
             out.append(UInt8(ascii: "}"))
+        case .slice(let slice):
+            out.append(UInt8(ascii: "["))
+            for (index, element) in slice.elements.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: " ")) }
+                printValue(element, verb: verb, depth: depth + 1)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .time(let instant):
+            // time.Time is a Stringer: fmt prints String() for the string verbs.
+            switch verb {
+            case "v", "s", "x", "X", "q": printValue(.string(instant.description), verb: verb, depth: depth)
+            default: badVerb(verb, value)
+            }
         case .queryResult(let samples):
             out.append(UInt8(ascii: "["))
             for (index, sample) in samples.enumerated() {
