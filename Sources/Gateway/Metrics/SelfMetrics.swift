@@ -26,6 +26,7 @@ final class SelfMetrics: Sendable {
     private let invalidLabels: Counter
     private let walCorruptions: Counter
     private let seriesCreated: Counter
+    private let seriesRemoved: Counter
 
     init(registry: PrometheusCollectorRegistry, startTime: Double) {
         self.registry = registry
@@ -45,6 +46,8 @@ final class SelfMetrics: Sendable {
         invalidLabels = registry.makeCounter(descriptor: Self.describe("sextant_tsdb_invalid_series_rejected_total", "Samples refused for invalid labels."))
         walCorruptions = registry.makeCounter(descriptor: Self.describe("sextant_wal_corruptions_total", "Damaged WAL records found and cut off at startup."))
         seriesCreated = registry.makeCounter(descriptor: Self.describe("sextant_tsdb_head_series_created_total", "Series created in the head."))
+        seriesRemoved = registry.makeCounter(descriptor: Self.describe(
+            "sextant_tsdb_head_series_removed_total", "Series removed from the head after all their samples went to blocks."))
         startTimeGauge.set(startTime)
     }
 
@@ -65,6 +68,7 @@ final class SelfMetrics: Sendable {
         advance(invalidLabels, "invalid", Double(stats.counters.invalidLabelsRejected))
         advance(walCorruptions, "walCorruptions", Double(stats.walCorruptions))
         advance(seriesCreated, "seriesCreated", Double(stats.counters.seriesCreated))
+        advance(seriesRemoved, "seriesRemoved", Double(stats.counters.seriesRemoved))
 
         let process = ProcessStats.read()
         if let cpu = process.cpuSeconds { advance(cpuSeconds, "cpu", cpu) }

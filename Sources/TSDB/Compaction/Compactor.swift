@@ -28,6 +28,7 @@ extension Store {
         if alreadyRunning { return CompactionReport() }
         defer { compacting.withLock { $0 = false } }
         var report = CompactionReport()
+        state.withLock { $0.head.startCompaction() }
         while try cutHead(now: now, force: force, report: &report) {}
         try mergeBlocks(now: now, report: &report)
         try applyRetention(report: &report)

@@ -7,8 +7,18 @@ struct Head {
     private(set) var counters = HeadCounters()
     /// Samples older than this are in blocks already; the head refuses them as too old.
     var minValidTime: Int64 = .min
+    /// Slots of removed series (and gaps in a replayed log): refs are never reused, since
+    /// the WAL and appenders' caches still name them.
+    private var emptySlots = 0
+    /// Labels of the series removed since the current compaction pass began, by their old
+    /// ref: an appender that resolved a ref before and commits after re-creates the series
+    /// (see ``resolve(_:)``).
+    private var removedLabels: [SeriesRef: Labels] = [:]
+    /// Series that held no sample when the last compaction pass began: still empty at the
+    /// next one, they were created by a batch that was never committed.
+    private var emptyAtLastCompaction: Set<SeriesRef> = []
 
-    var seriesCount: Int { series.count }
+    var seriesCount: Int { series.count - emptySlots }
 
     func ref(for labels: Labels) -> SeriesRef? { refsByLabels[labels] }
 
@@ -33,6 +43,7 @@ struct Head {
         while series.count + 1 < Int(ref.rawValue) {
             let filler = SeriesRef(UInt64(series.count + 1))
             series.append(MemSeries(ref: filler, labels: .empty, logged: true))
+            emptySlots += 1
         }
         guard series.count + 1 == Int(ref.rawValue) else { return }
         insertSeries(ref, labels, logged: true)
@@ -84,9 +95,60 @@ struct Head {
         return deleted
     }
 
-    /// Drops every sample before `time` (they have been written to a block).
-    mutating func truncate(before time: Int64) {
-        for i in series.indices { series[i].truncate(before: time) }
+    /// Drops every sample before `time` (they have been written to a block) and removes the
+    /// series left with none, as Prometheus's head garbage collection does: a series that
+    /// stopped being scraped leaves the head (and its postings) at the first cut after its
+    /// last sample, so churn does not grow memory. Returns how many series were removed.
+    @discardableResult
+    mutating func truncate(before time: Int64) -> Int {
+        var removed: [SeriesRef] = []
+        for i in series.indices where !series[i].labels.isEmpty {
+            let hadSamples = !series[i].isEmpty
+            series[i].truncate(before: time)
+            if hadSamples && series[i].isEmpty { removed.append(series[i].ref) }
+        }
+        remove(removed)
+        return removed.count
+    }
+
+    /// Called as a compaction pass begins. Forgets the labels the previous pass removed
+    /// (every appender that resolved a ref before it has committed since), and removes
+    /// series that held no sample at the previous pass and still hold none: a batch that
+    /// created them was rolled back.
+    mutating func startCompaction() {
+        removedLabels = [:]
+        var empty: Set<SeriesRef> = []
+        var removed: [SeriesRef] = []
+        for s in series where !s.labels.isEmpty && s.isEmpty {
+            if emptyAtLastCompaction.contains(s.ref) { removed.append(s.ref) } else { empty.insert(s.ref) }
+        }
+        emptyAtLastCompaction = empty
+        remove(removed)
+    }
+
+    private mutating func remove(_ removed: [SeriesRef]) {
+        guard !removed.isEmpty else { return }
+        for ref in removed {
+            let index = Int(ref.rawValue) - 1
+            let labels = series[index].labels
+            removedLabels[ref] = labels
+            refsByLabels[labels] = nil
+            series[index] = MemSeries(ref: ref, labels: .empty, logged: true)
+        }
+        postings.remove(Set(removed))
+        emptySlots += removed.count
+        counters.seriesRemoved += removed.count
+    }
+
+    /// The ref a committed sample goes to: its own while its series lives; when a cut
+    /// removed the series after the sample's appender resolved the ref, the
+    /// series is created again (a new ref, logged with the commit). Nil: no such series.
+    mutating func resolve(_ ref: SeriesRef) -> SeriesRef? {
+        let index = Int(ref.rawValue) - 1
+        guard index >= 0 && index < series.count else { return nil }
+        if !series[index].labels.isEmpty { return ref }
+        guard let labels = removedLabels[ref] else { return nil }
+        return getOrCreate(labels).ref
     }
 
     /// Every series with its samples in `[mint, maxt)`, sorted by labels, empty ones left out.
@@ -126,4 +188,6 @@ public struct HeadCounters: Sendable, Equatable {
     public var outOfOrderRejected = 0
     public var duplicateRejected = 0
     public var invalidLabelsRejected = 0
+    /// Series removed from the head after all their samples went to blocks.
+    public var seriesRemoved = 0
 }

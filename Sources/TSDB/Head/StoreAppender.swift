@@ -61,11 +61,21 @@ public struct StoreAppender: Appender {
     public mutating func commit() throws(StorageError) -> Int {
         defer { rollback() }
         guard !pending.isEmpty else { return 0 }
-        let batch = pending
+        var batch = pending
         let window = store.options.outOfOrderWindow
         let syncAlways = store.options.walSync == .always
         return try store.state.withLock { (state) throws(StorageError) -> Int in
             guard let wal = state.wal else { throw StorageError("commit", reason: "the store is closed") }
+            // A head cut between append and commit may have removed a series of this batch.
+            var lost = false
+            for i in batch.indices {
+                guard let ref = state.head.resolve(batch[i].ref) else {
+                    lost = true
+                    continue
+                }
+                batch[i].ref = ref
+            }
+            if lost { batch.removeAll { state.head.resolve($0.ref) == nil } }
             var writer = ByteWriter(capacity: batch.count * 12 + 64)
             var newSeries: [(ref: SeriesRef, labels: Labels)] = []
             for entry in batch {

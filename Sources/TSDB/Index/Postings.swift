@@ -14,6 +14,21 @@ struct Postings {
         }
     }
 
+    /// Forgets removed series; label values no series carries any more go with them.
+    mutating func remove(_ refs: Set<SeriesRef>) {
+        guard !refs.isEmpty else { return }
+        all.removeAll { refs.contains($0) }
+        for (name, values) in byName {
+            var kept: [ExactString: [SeriesRef]] = [:]
+            kept.reserveCapacity(values.count)
+            for (value, list) in values {
+                let remaining = list.contains(where: refs.contains) ? list.filter { !refs.contains($0) } : list
+                if !remaining.isEmpty { kept[value] = remaining }
+            }
+            byName[name] = kept.isEmpty ? nil : kept
+        }
+    }
+
     /// Refs of series matching every matcher.
     func select(_ matchers: [LabelMatcher]) -> [SeriesRef] {
         // Matchers that accept a missing label cannot narrow by themselves: apply them as
