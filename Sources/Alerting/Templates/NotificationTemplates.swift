@@ -125,25 +125,30 @@ public struct NotificationTemplates: Sendable, Equatable {
     /// data, with this set's named templates. The text is parsed as Alertmanager parses it,
     /// as a template named "" (`template: :1:5: …` in errors); its own `{{define}}`s apply
     /// to it alone.
-    public func expand(_ text: String, _ payload: NotificationPayload) throws(TemplateError) -> String {
+    ///
+    /// `html`: the text is an email's HTML part, and every value it prints is escaped unless
+    /// it is HTML already, as Alertmanager's `html/template` does.
+    public func expand(_ text: String, _ payload: NotificationPayload, html: Bool = false) throws(TemplateError) -> String {
         guard !text.isEmpty else { return "" }
         let parsed = try TemplateParser.parse(text, name: "", functions: TemplateFunctions.alertmanagerNames)
-        return try execute(parsed.over(set), payload)
+        return try execute(parsed.over(set), payload, html: html)
     }
 
     /// Runs the named template `name` over the notification data.
-    public func execute(named name: String, _ payload: NotificationPayload) throws(TemplateError) -> String {
+    public func execute(named name: String, _ payload: NotificationPayload, html: Bool = false) throws(TemplateError) -> String {
         var main = set
         main.name = name
         guard set.trees[name] != nil else {
             throw TemplateError(phase: .execution, templateName: name, message: "template: no template \(GoQuote.quote(name)) defined")
         }
-        return try execute(main, payload)
+        return try execute(main, payload, html: html)
     }
 
-    private func execute(_ template: ParsedTemplate, _ payload: NotificationPayload) throws(TemplateError) -> String {
+    private func execute(_ template: ParsedTemplate, _ payload: NotificationPayload, html: Bool) throws(TemplateError) -> String {
         var executor = TemplateExecutor(
-            template, functions: TemplateFunctions.alertmanager, environment: TemplateEnvironment(externalURL: payload.externalURL))
+            template, functions: html ? TemplateFunctions.alertmanagerHTML : TemplateFunctions.alertmanager,
+            environment: TemplateEnvironment(externalURL: payload.externalURL))
+        executor.escapesHTML = html
         return try executor.execute(payload.templateData)
     }
 }

@@ -50,6 +50,11 @@ struct TemplateExecutor {
         }
     }
 
+    /// Escapes every value an action prints for HTML unless it is HTML already (`safeHtml`,
+    /// `html`), as Go's `html/template` does in text: an alert label a scraped target chose
+    /// cannot put markup or links into an email.
+    var escapesHTML = false
+
     init(_ template: ParsedTemplate, functions: [String: TemplateFunction], environment: TemplateEnvironment) {
         self.template = template
         self.functions = functions
@@ -223,7 +228,13 @@ struct TemplateExecutor {
         case .sample(let sample?): text = GoFormat.string(.record(sample.record))
         default: text = GoFormat.string(value)
         }
-        try write(Array(text.utf8))
+        if escapesHTML, case .html = value {
+            try write(Array(text.utf8))
+        } else if escapesHTML {
+            try write(Array(GoStrings.htmlEscape(text).utf8))
+        } else {
+            try write(Array(text.utf8))
+        }
     }
 
     // MARK: - Variables

@@ -19,6 +19,13 @@ extension TemplateFunctions {
 
     static let alertmanagerNames: Set<String> = Set(alertmanager.keys)
 
+    /// For an email's HTML, where every printed value is escaped (see
+    /// ``TemplateExecutor/escapesHTML``): `html` marks what it escaped as HTML already, so it
+    /// is not escaped twice.
+    static let alertmanagerHTML: [String: TemplateFunction] = alertmanager.merging([
+        "html": TemplateFunction([], variadic: .any) { args, _ in .html(GoStrings.htmlEscape(joinedArgs(args))) },
+    ]) { _, new in new }
+
     /// Go's `strings.TrimSpace`: Unicode white space off both ends.
     static func trimSpace(_ s: String) -> String {
         let scalars = s.unicodeScalars

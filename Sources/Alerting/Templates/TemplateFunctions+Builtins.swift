@@ -46,7 +46,7 @@ extension TemplateFunctions {
     ]
 
     /// Go's `evalArgs`: a lone string as it is, anything else as `fmt.Sprint` prints it.
-    private static func joinedArgs(_ args: [TemplateValue]) -> String {
+    static func joinedArgs(_ args: [TemplateValue]) -> String {
         if args.count == 1, case .string(let s) = args[0] { return s }
         return GoFormat.sprint(args)
     }

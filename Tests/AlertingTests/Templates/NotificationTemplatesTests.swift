@@ -111,6 +111,25 @@ struct NotificationTemplatesTests {
         #expect(!html.contains("Sextant</a>"), "no external URL, no link")
     }
 
+    @Test func aUserHTMLTemplateEscapesWhatItPrintsUnlessItIsHTMLAlready() throws {
+        let payload = NotificationFixtures.payload(#"""
+        {"version":"4","truncatedAlerts":0,"groupKey":"k","status":"firing","receiver":"r","groupLabels":{},
+         "commonLabels":{},"commonAnnotations":{"summary":"<a href=\"http://evil\">click</a> & go"},"externalURL":"",
+         "alerts":[]}
+        """#)
+        let templates = NotificationTemplates.defaults
+        #expect(try templates.expand("<p>{{ .CommonAnnotations.summary }}</p>", payload, html: true)
+            == "<p>&lt;a href=&#34;http://evil&#34;&gt;click&lt;/a&gt; &amp; go</p>")
+        #expect(try templates.expand("{{ .CommonAnnotations.summary | html }}", payload, html: true)
+            == "&lt;a href=&#34;http://evil&#34;&gt;click&lt;/a&gt; &amp; go", "html's result is not escaped twice")
+        #expect(try templates.expand("{{ \"<b>ok</b>\" | safeHtml }}", payload, html: true) == "<b>ok</b>")
+        #expect(try templates.expand("<p>{{ .CommonAnnotations.summary }}</p>", payload)
+            == "<p><a href=\"http://evil\">click</a> & go</p>", "text and Slack fields are not HTML")
+        let email = NotificationSender.emailMessage(
+            payload, config: EmailConfig(to: ["o@e"], html: "<p>{{ .CommonAnnotations.summary }}</p>"), from: "s@e", templates: templates)
+        #expect(email.0.html == "<p>&lt;a href=&#34;http://evil&#34;&gt;click&lt;/a&gt; &amp; go</p>")
+    }
+
     // MARK: - Files
 
     /// A fresh directory holding `files`, removed after `body`.

@@ -43,7 +43,7 @@ extension NotificationSender {
         let message = EmailMessage(
             from: from, to: config.to, subject: subject,
             text: fields.field("text", config.text, default: "email.default.text"),
-            html: fields.field("html", config.html, default: "email.default.html"),
+            html: fields.field("html", config.html, default: "email.default.html", html: true),
             headers: headers, date: date)
         return (message, fields.notes)
     }

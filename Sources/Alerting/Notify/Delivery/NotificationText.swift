@@ -17,14 +17,15 @@ struct NotificationText {
     }
 
     /// The field `name`: `template` expanded, or the named template `defaultName`.
-    mutating func field(_ name: String, _ template: String?, default defaultName: String) -> String {
-        if let template, let text = expand(name, template) { return text }
+    /// `html`: an email's HTML part, whose printed values are escaped.
+    mutating func field(_ name: String, _ template: String?, default defaultName: String, html: Bool = false) -> String {
+        if let template, let text = expand(name, template, html: html) { return text }
         do {
-            return try templates.execute(named: defaultName, payload)
+            return try templates.execute(named: defaultName, payload, html: html)
         } catch {
             // Only a user file can break a default: fall back to Sextant's own.
             notes.append("\(integration) \(name): \(error)")
-            return (try? NotificationTemplates.defaults.execute(named: defaultName, payload)) ?? ""
+            return (try? NotificationTemplates.defaults.execute(named: defaultName, payload, html: html)) ?? ""
         }
     }
 
@@ -34,9 +35,9 @@ struct NotificationText {
         return fallback
     }
 
-    private mutating func expand(_ name: String, _ template: String) -> String? {
+    private mutating func expand(_ name: String, _ template: String, html: Bool = false) -> String? {
         do {
-            return try templates.expand(template, payload)
+            return try templates.expand(template, payload, html: html)
         } catch {
             notes.append("\(integration) \(name): \(error)")
             return nil
