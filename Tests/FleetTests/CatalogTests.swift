@@ -12,7 +12,7 @@ struct CatalogTests {
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         do {
             let catalog = try Catalog(path: path)
-            #expect(try catalog.appliedMigrations() == ["v1_audit_log", "v2_alerting", "v3_catalog_meta"])
+            #expect(try catalog.appliedMigrations() == ["v1_audit_log", "v2_alerting", "v3_catalog_meta", "v4_notification_totals"])
             try catalog.recordAudit(AuditEvent(at: 1, actor: "system", action: "server.start", target: "127.0.0.1:8090"))
             try catalog.recordAudit(AuditEvent(at: 2, actor: "alice", action: "provider.add", target: "libvirt-1", detail: "qemu:///system"))
             try catalog.close()
