@@ -9,43 +9,31 @@ import TSDB
 /// and the delivery log. Silences use Alertmanager's v2 JSON shape, so its tools' payloads work.
 struct NotificationRoutes {
     let service: NotificationService
+    let silences: SilenceBook
     let now: @Sendable () -> Int64
 
     func register(on router: Router<SextantContext>, table: RouteTable) {
         router.on("/api/v1/silences", method: .get, table: table) { _, _ in
             let at = now()
-            let silences = try await Self.catalog { () throws(CatalogError) in try service.store.silences() }
-            return json(silences.reversed().map { SilenceBody($0, at: at) })
+            return json(try silences.all().reversed().map { SilenceBody($0, at: at) })
         }
         router.on("/api/v1/silences", method: .post, table: table) { request, context in
             let body = try await decodeJSONBody(SilenceRequest.self, from: request, context: context)
-            let at = now()
-            let silence = try body.silence(at: at, existing: { id throws(CatalogError) in try service.store.silences().first { $0.id == id } })
-            try await Self.catalog { () throws(CatalogError) in try service.store.saveSilence(silence) }
-            try await Self.catalog { () throws(CatalogError) in try await service.dispatcher.silencesChanged() }
+            let silence = try await silences.save(body, at: now())
             return json(["silenceID": silence.id])
         }
         router.on("/api/v1/silences/{id}", method: .get, table: table) { _, context in
             let id = context.parameters.get("id") ?? ""
-            guard let silence = try await Self.catalog({ () throws(CatalogError) in try service.store.silences().first { $0.id == id } }) else {
-                throw APIError.notFound("no silence with id \(id)")
-            }
+            guard let silence = try silences.find(id) else { throw APIError.notFound("no silence with id \(id)") }
             return json(SilenceBody(silence, at: now()))
         }
         router.on("/api/v1/silences/{id}", method: .delete, table: table) { _, context in
             let id = context.parameters.get("id") ?? ""
             let at = now()
-            guard var silence = try await Self.catalog({ () throws(CatalogError) in try service.store.silences().first { $0.id == id } }) else {
-                throw APIError.notFound("no silence with id \(id)")
+            switch try await silences.expire(id, at: at) {
+            case .expired(let silence): return json(SilenceBody(silence, at: at))
+            case .alreadyExpired: throw APIError(.conflict, code: "conflict", message: "silence \(id) already expired")
             }
-            if silence.state(at: at) == .expired { throw APIError(.conflict, code: "conflict", message: "silence \(id) already expired") }
-            // Expiring keeps the record: it ends now (a pending one also starts now).
-            silence.startsAt = min(silence.startsAt, at)
-            silence.endsAt = at
-            silence.updatedAt = at
-            try await Self.catalog { () throws(CatalogError) in try service.store.saveSilence(silence) }
-            try await Self.catalog { () throws(CatalogError) in try await service.dispatcher.silencesChanged() }
-            return json(SilenceBody(silence, at: at))
         }
         router.on("/api/v1/resources/alerts", method: .get, table: table) { request, _ in
             let at = now()
@@ -129,82 +117,6 @@ struct NotificationRoutes {
 // MARK: Bodies
 
 private func time(_ ms: Int64) -> String { NotificationPayload.rfc3339(ms) }
-
-struct MatcherBody: Codable {
-    var name: String
-    var value: String
-    var isRegex: Bool
-    var isEqual: Bool?
-}
-
-struct SilenceRequest: Decodable {
-    var id: String?
-    var matchers: [MatcherBody]
-    var startsAt: String?
-    var endsAt: String
-    var createdBy: String
-    var comment: String
-
-    func silence(at now: Int64, existing: (String) throws(CatalogError) -> Silence?) throws -> Silence {
-        var parsed: [LabelMatcher] = []
-        for (index, m) in matchers.enumerated() {
-            let equal = m.isEqual ?? true
-            let kind: LabelMatcher.Kind = m.isRegex ? (equal ? .regexMatch : .regexNoMatch) : (equal ? .equal : .notEqual)
-            do {
-                parsed.append(try LabelMatcher(kind, m.name, m.value))
-            } catch {
-                throw APIError.badRequest("matchers[\(index)]: \(error)")
-            }
-        }
-        let start: Int64
-        if let startsAt {
-            guard let ms = RFC3339.milliseconds(startsAt) else { throw APIError.badRequest("startsAt: \"\(startsAt)\" is not an RFC 3339 time") }
-            start = ms
-        } else {
-            start = now
-        }
-        guard let end = RFC3339.milliseconds(endsAt) else { throw APIError.badRequest("endsAt: \"\(endsAt)\" is not an RFC 3339 time") }
-        if end <= now { throw APIError.badRequest("endsAt is in the past: a silence must end in the future") }
-        if let problem = Silence.validate(matchers: parsed, startsAt: start, endsAt: end, createdBy: createdBy, comment: comment) {
-            throw APIError.badRequest(problem)
-        }
-        var silenceID = UUID().uuidString.lowercased()
-        if let id, !id.isEmpty {
-            let found: Silence?
-            do { found = try existing(id) } catch { throw APIError(.internalServerError, code: "internal", message: error.description) }
-            guard let found else { throw APIError.notFound("no silence with id \(id)") }
-            if found.state(at: now) == .expired { throw APIError(.conflict, code: "conflict", message: "silence \(id) has expired and cannot be changed") }
-            silenceID = id
-        }
-        return Silence(id: silenceID, matchers: parsed, startsAt: max(start, now), endsAt: end, createdBy: createdBy, comment: comment, updatedAt: now)
-    }
-}
-
-struct SilenceBody: Encodable {
-    struct Status: Encodable { var state: String }
-    var id: String
-    var status: Status
-    var updatedAt: String
-    var matchers: [MatcherBody]
-    var startsAt: String
-    var endsAt: String
-    var createdBy: String
-    var comment: String
-
-    init(_ silence: Silence, at now: Int64) {
-        id = silence.id
-        status = Status(state: silence.state(at: now).rawValue)
-        updatedAt = time(silence.updatedAt)
-        matchers = silence.matchers.map {
-            MatcherBody(name: $0.name, value: $0.value, isRegex: $0.kind == .regexMatch || $0.kind == .regexNoMatch,
-                        isEqual: $0.kind == .equal || $0.kind == .regexMatch)
-        }
-        startsAt = time(silence.startsAt)
-        endsAt = time(silence.endsAt)
-        createdBy = silence.createdBy
-        comment = silence.comment
-    }
-}
 
 struct AcknowledgeRequest: Decodable {
     var by: String

@@ -74,6 +74,18 @@ final class NotificationService: Service, Sendable {
         await dispatcher.apply(base.adding(try store.channels(box: secrets)), at: now())
     }
 
+    /// The file's `notifications:` block as last loaded (without the API's channels).
+    var fileConfiguration: NotificationConfig { fileConfig.withLock { $0 } }
+
+    /// Alerts another program posted (Alertmanager's `POST /api/v2/alerts`): they join the
+    /// rule evaluator's in the same dispatcher. One without an end resolves when its sender
+    /// stops repeating it for `resolve_timeout`, as in Alertmanager. They are not forwarded
+    /// to the `alerting:` Alertmanagers: those are for Sextant's own rules, and a sender that
+    /// also posts there would loop.
+    func receivePosted(_ alerts: [NotifiableAlert]) async {
+        await dispatcher.receive(alerts, at: now())
+    }
+
     /// Whether a receiver of this name comes from the file.
     func fileReceiverExists(_ name: String) -> Bool {
         fileConfig.withLock { $0.receiver(named: name) != nil }

@@ -174,7 +174,9 @@ public final class SextantServer: Sendable {
             .register(on: router, table: routes)
         PushRoutes(store: store, now: now, inFlight: pushConcurrency).register(on: router, table: routes)
         AlertingRoutes(rules: rules).register(on: router, table: routes)
-        NotificationRoutes(service: notifications, now: now).register(on: router, table: routes)
+        let silences = SilenceBook(service: notifications)
+        NotificationRoutes(service: notifications, silences: silences, now: now).register(on: router, table: routes)
+        AlertmanagerAPIRoutes(service: notifications, silences: silences, startedAt: startedAt, now: now).register(on: router, table: routes)
         ChannelRoutes(service: notifications, now: now).register(on: router, table: routes)
         for method in [HTTPRequest.Method.post, .put] {
             router.on("/-/reload", method: method, table: routes) { [self] _, _ in

@@ -12,8 +12,13 @@ public struct Inhibitor: Sendable {
 
     /// The alerts among `alerts` that are inhibited, by fingerprint.
     public func inhibited(_ alerts: [NotifiableAlert], at now: Int64) -> Set<AlertFingerprint> {
-        guard !rules.isEmpty else { return [] }
-        var muted: Set<AlertFingerprint> = []
+        Set(inhibitors(alerts, at: now).keys)
+    }
+
+    /// For each inhibited alert, the firing alerts that inhibit it (Alertmanager's `inhibitedBy`).
+    public func inhibitors(_ alerts: [NotifiableAlert], at now: Int64) -> [AlertFingerprint: Set<AlertFingerprint>] {
+        guard !rules.isEmpty else { return [:] }
+        var muted: [AlertFingerprint: Set<AlertFingerprint>] = [:]
         for rule in rules {
             // Sources: firing alerts matching the source side, keyed by their `equal` values.
             var sources: [[String]: [AlertFingerprint]] = [:]
@@ -24,7 +29,7 @@ public struct Inhibitor: Sendable {
             for alert in alerts where Self.matchesAll(rule.targetMatchers, alert.labels) {
                 guard let owners = sources[rule.equal.map { alert.labels[$0] ?? "" }] else { continue }
                 let fingerprint = alert.fingerprint
-                if owners.contains(where: { $0 != fingerprint }) { muted.insert(fingerprint) }
+                for owner in owners where owner != fingerprint { muted[fingerprint, default: []].insert(owner) }
             }
         }
         return muted

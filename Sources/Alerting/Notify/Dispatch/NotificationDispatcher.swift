@@ -253,16 +253,32 @@ public actor NotificationDispatcher {
 
     /// Every alert the dispatcher holds, with why it is or is not being notified.
     public func statuses(at now: Int64) -> [AlertStatus] {
-        let inhibited = inhibitor.inhibited(Array(alerts.values), at: now)
+        let inhibitedBy = inhibitor.inhibitors(Array(alerts.values), at: now)
         return alerts.values.sorted { $0.labels < $1.labels }.map { alert in
             let fingerprint = alert.fingerprint
             let silencedBy = silences.filter { $0.mutes(alert.labels, at: now) }.map(\.id)
             let ack = acknowledgements[fingerprint].flatMap { $0.startsAt == alert.startsAt ? $0 : nil }
             return AlertStatus(
-                alert: alert, resolved: alert.isResolved(at: now), silencedBy: silencedBy, inhibited: inhibited.contains(fingerprint),
-                acknowledgement: ack, receivers: Array(Set(tree.match(alert.labels).map(\.receiver))).sorted())
+                alert: alert, resolved: alert.isResolved(at: now), silencedBy: silencedBy, inhibited: inhibitedBy[fingerprint] != nil,
+                acknowledgement: ack, receivers: Array(Set(tree.match(alert.labels).map(\.receiver))).sorted(),
+                inhibitedBy: (inhibitedBy[fingerprint] ?? []).sorted())
         }
     }
+
+    /// The aggregation groups as they stand: receiver, group labels and member alerts
+    /// (Alertmanager's `/api/v2/alerts/groups`).
+    public func groupStatuses() -> [AlertGroupStatus] {
+        groups.values.map { AlertGroupStatus(receiver: $0.node.receiver, labels: $0.labels, routeKey: $0.node.key, members: $0.members) }
+            .sorted { ($0.routeKey, $0.labels) < ($1.routeKey, $1.labels) }
+    }
+}
+
+/// One aggregation group: which receiver it notifies, its group labels and its alerts.
+public struct AlertGroupStatus: Sendable {
+    public var receiver: String
+    public var labels: Labels
+    public var routeKey: String
+    public var members: Set<AlertFingerprint>
 }
 
 /// An alert as the resources API shows it.
@@ -273,6 +289,8 @@ public struct AlertStatus: Sendable {
     public var inhibited: Bool
     public var acknowledgement: AlertingStore.Acknowledgement?
     public var receivers: [String]
+    /// The firing alerts that inhibit this one.
+    public var inhibitedBy: [AlertFingerprint] = []
 
     /// `active`, `suppressed` (silenced or inhibited) or `resolved`, as Alertmanager's API says.
     public var state: String {
