@@ -9,7 +9,9 @@
 // suites: the servers' targets (Collector, Gateway) pull in AsyncHTTPClient and Hummingbird,
 // which are too heavy to build in release on the 2-core development machine just to benchmark
 // the storage engine. `AlertingBenchmarks` alone adds `Alerting` and `Fleet` (and with them
-// SwiftNIO, NIOSSL, AsyncHTTPClient and GRDB); building the other suites does not build them.
+// SwiftNIO, NIOSSL, AsyncHTTPClient and GRDB); `CollectorParsing` and `rwload` add
+// `Collector` (AsyncHTTPClient, Yams, ServiceLifecycle, no Hummingbird); building the other
+// suites does not build them.
 import PackageDescription
 
 let benchmarkDependencies: [Target.Dependency] = [
@@ -60,12 +62,26 @@ let package = Package(
             name: "datagen",
             dependencies: ["DataGenerator"]
         ),
+        // `rwload --url URL --connections C --duration D --payloads K …`: remote-write load for
+        // compare-remote-write.sh (pre-encoded node-exporter-like bodies, samples/s, CPU).
+        .executableTarget(
+            name: "rwload",
+            dependencies: [
+                "DataGenerator",
+                .product(name: "TSDB", package: "sextant"),
+                .product(name: "Collector", package: "sextant"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         suite("ChunkEncoding"),
         suite("Append"),
         suite("BytesPerSample"),
         suite("Select"),
         suite("QueryRange", extra: [.product(name: "Query", package: "sextant")]),
         suite("WALReplay"),
+        suite("CollectorParsing", extra: [.product(name: "Collector", package: "sextant")]),
         suite("AlertingBenchmarks", extra: [
             .product(name: "Query", package: "sextant"),
             .product(name: "Alerting", package: "sextant"),
