@@ -53,6 +53,35 @@ struct StoreTests {
         #expect(store.stats.counters.duplicateRejected == 1)
     }
 
+    /// Several samples of one series in a row (remote write, backfill) take the appender's
+    /// fast path; it must refuse exactly what the full checks refuse.
+    @Test func runsOfSamplesForOneSeriesAreCheckedAsSingleSamplesAre() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store(options: StoreOptions(path: dir.path, outOfOrderWindow: 10_000))
+        var app = store.appender()
+        var ref = try app.append(.unknown, up, 100_000, 1)
+        for t in stride(from: Int64(115_000), through: 160_000, by: 15_000) { ref = try app.append(ref, up, t, Double(t)) }
+        #expect(throws: AppendError.outOfOrder(up, timestamp: 140_000, newest: 160_000)) { try app.append(ref, up, 140_000, 0) }
+        // Inside the window behind the batch's newest: accepted, then the run goes on.
+        ref = try app.append(ref, up, 155_000, 2)
+        ref = try app.append(ref, up, 175_000, 3)
+        // A different labels value under the same ref is a different series.
+        let other = try app.append(ref, load, 175_000, 9)
+        #expect(other != ref)
+        #expect(try app.commit() == 8)
+        #expect(try samples(store, up).map(\.timestamp) == [100_000, 115_000, 130_000, 145_000, 155_000, 160_000, 175_000])
+        #expect(try samples(store, load) == [Sample(175_000, 9)])
+
+        // Behind the head's newest (inside the window) every sample is checked in full.
+        var late = store.appender()
+        ref = try late.append(ref, up, 166_000, 4)
+        ref = try late.append(ref, up, 170_000, 5)
+        #expect(throws: AppendError.duplicateTimestamp(up, timestamp: 175_000)) { try late.append(ref, up, 175_000, 6) }
+        #expect(throws: AppendError.outOfOrder(up, timestamp: 150_000, newest: 175_000)) { try late.append(ref, up, 150_000, 6) }
+        #expect(try late.commit() == 2)
+        #expect(try samples(store, up).suffix(3).map(\.timestamp) == [166_000, 170_000, 175_000])
+    }
+
     @Test func outOfOrderWindowAcceptsRecentSamplesInOrder() throws {
         let dir = TemporaryDirectory()
         let store = try Store(options: StoreOptions(path: dir.path, outOfOrderWindow: 10_000))

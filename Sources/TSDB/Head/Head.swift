@@ -27,6 +27,36 @@ struct Head {
         return index >= 0 && index < series.count ? series[index] : nil
     }
 
+    /// Whether `ref` is a live series with exactly these labels (no copy of the series).
+    func hasLabels(_ ref: SeriesRef, _ labels: Labels) -> Bool {
+        let index = Int(ref.rawValue) - 1
+        return index >= 0 && index < series.count && series[index].labels == labels
+    }
+
+    /// Why the series would refuse the sample, if it would (see ``MemSeries/check(_:_:window:)``).
+    func check(_ ref: SeriesRef, _ t: Int64, _ v: Double, window: Int64) -> AppendError? {
+        let index = Int(ref.rawValue) - 1
+        guard index >= 0 && index < series.count else { return nil }
+        return series[index].check(t, v, window: window)
+    }
+
+    /// Whether the series' record is in the WAL (true for a ref with no series: nothing to log).
+    func isLogged(_ ref: SeriesRef) -> Bool {
+        let index = Int(ref.rawValue) - 1
+        return index < 0 || index >= series.count || series[index].logged
+    }
+
+    func labels(of ref: SeriesRef) -> Labels? {
+        let index = Int(ref.rawValue) - 1
+        return index >= 0 && index < series.count ? series[index].labels : nil
+    }
+
+    /// The newest in-order timestamp of the series; `.min` when it has none.
+    func maxTime(_ ref: SeriesRef) -> Int64 {
+        let index = Int(ref.rawValue) - 1
+        return index >= 0 && index < series.count ? series[index].maxTime : .min
+    }
+
     /// Returns the series' ref, creating it (not yet logged) when new.
     mutating func getOrCreate(_ labels: Labels) -> (ref: SeriesRef, created: Bool) {
         if let ref = refsByLabels[labels] { return (ref, false) }

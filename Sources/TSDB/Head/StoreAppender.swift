@@ -7,8 +7,15 @@ import Synchronization
 public struct StoreAppender: Appender {
     private let store: Store
     private var pending: [(ref: SeriesRef, timestamp: Int64, value: Double)] = []
-    /// Newest pending timestamp per series, to refuse out-of-order samples inside the batch.
+    /// Newest pending timestamp per series, to refuse out-of-order samples inside the batch
+    /// (the current run's newest is in `runNewest` until the run ends).
     private var pendingMax: [SeriesRef: Int64] = [:]
+    /// The series of the previous append and its labels, while the caller keeps appending
+    /// newer samples to it (a remote-write series, a backfill): those skip the store's lock,
+    /// the label comparison (the same buffer compares equal at once) and `pendingMax`.
+    private var runRef = SeriesRef.unknown
+    private var runLabels = Labels.empty
+    private var runNewest = Int64.min
 
     init(store: Store) { self.store = store }
 
@@ -16,13 +23,24 @@ public struct StoreAppender: Appender {
 
     @discardableResult
     public mutating func append(_ ref: SeriesRef, _ labels: Labels, _ timestamp: Int64, _ value: Double) throws(AppendError) -> SeriesRef {
+        // Newer than everything this batch holds for the series, and the previous sample
+        // passed the head's checks: this one would too (the head's newest is older).
+        if ref == runRef, ref != .unknown, timestamp > runNewest, labels == runLabels {
+            pending.append((ref, timestamp, value))
+            runNewest = timestamp
+            return ref
+        }
+        if runRef != .unknown {
+            pendingMax[runRef] = max(pendingMax[runRef] ?? .min, runNewest)
+            runRef = .unknown
+        }
         let window = store.options.outOfOrderWindow
         let limits = store.options.labelLimits
         let batchMax = pendingMax[ref]
-        let resolved: SeriesRef = try store.state.withLock { (state) throws(AppendError) -> SeriesRef in
+        let (resolved, newerThanHead) = try store.state.withLock { (state) throws(AppendError) -> (SeriesRef, Bool) in
             guard state.wal != nil else { throw .storeClosed }
             var resolvedRef = ref
-            if ref == .unknown || state.head[ref]?.labels != labels {
+            if ref == .unknown || !state.head.hasLabels(ref, labels) {
                 if let existing = state.head.ref(for: labels) {
                     resolvedRef = existing
                 } else {
@@ -40,18 +58,28 @@ public struct StoreAppender: Appender {
                 state.head.count(problem)
                 throw problem
             }
-            if let series = state.head[resolvedRef], let problem = series.check(timestamp, value, window: window) {
+            if let problem = state.head.check(resolvedRef, timestamp, value, window: window) {
                 state.head.count(problem)
                 throw problem
             }
-            return resolvedRef
+            return (resolvedRef, timestamp > state.head.maxTime(resolvedRef))
         }
         let newest = resolved == ref ? batchMax : pendingMax[resolved]
         if let newest, timestamp < newest - window {
             throw .outOfOrder(labels, timestamp: timestamp, newest: newest)
         }
         pending.append((resolved, timestamp, value))
-        pendingMax[resolved] = max(newest ?? .min, timestamp)
+        // A sample at or behind the batch's or the head's newest (inside the window) does not
+        // start a run: the next one may need the head's duplicate and window checks.
+        if let newest, timestamp <= newest {
+            pendingMax[resolved] = newest
+        } else if !newerThanHead {
+            pendingMax[resolved] = timestamp
+        } else {
+            runRef = resolved
+            runLabels = labels
+            runNewest = timestamp
+        }
         return resolved
     }
 
@@ -78,10 +106,9 @@ public struct StoreAppender: Appender {
             if lost { batch.removeAll { state.head.resolve($0.ref) == nil } }
             var writer = ByteWriter(capacity: batch.count * 12 + 64)
             var newSeries: [(ref: SeriesRef, labels: Labels)] = []
-            for entry in batch {
-                if let series = state.head[entry.ref], !series.logged, !newSeries.contains(where: { $0.ref == entry.ref }) {
-                    newSeries.append((entry.ref, series.labels))
-                }
+            var seen: Set<SeriesRef> = []
+            for entry in batch where !state.head.isLogged(entry.ref) && seen.insert(entry.ref).inserted {
+                if let labels = state.head.labels(of: entry.ref) { newSeries.append((entry.ref, labels)) }
             }
             if !newSeries.isEmpty { WALRecord.encodeSeries(newSeries, into: &writer) }
             WALRecord.encodeSamples(batch, into: &writer)
@@ -102,5 +129,8 @@ public struct StoreAppender: Appender {
     public mutating func rollback() {
         pending.removeAll(keepingCapacity: true)
         pendingMax.removeAll(keepingCapacity: true)
+        runRef = .unknown
+        runLabels = .empty
+        runNewest = .min
     }
 }
