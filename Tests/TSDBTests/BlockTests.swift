@@ -55,6 +55,36 @@ struct BlockTests {
         #expect(throws: AppendError.self) { try app.append(.unknown, Labels(["__name__": "x"]), Self.hour, 1) }
     }
 
+    /// `next(batch:)` reads what `next()` reads, across blocks and the head, clipped to any
+    /// window, and the two interleave.
+    static let windows: [(Int64, Int64)] = [
+        (.min, .max), (0, 6 * hour), (2 * hour - 30_000, 4 * hour + 30_000), (hour + 7_000, hour + 7_000), (5 * hour + 1, 7 * hour),
+    ]
+
+    @Test(arguments: windows)
+    func batchesReadTheSameSamplesAsNext(mint: Int64, maxt: Int64) throws {
+        let dir = TemporaryDirectory()
+        var expected: [Labels: [Sample]] = [:]
+        let store = try Store(options: StoreOptions(path: dir.path))
+        try fill(store, series: 6, from: 0, hours: 6, into: &expected)
+        try store.compact(now: 6 * Self.hour)
+        #expect(store.blocks.count == 2)
+        for series in try store.querier().select([try LabelMatcher(.regexMatch, "instance", ".+")], mint: mint, maxt: maxt, hints: .init()) {
+            let wanted = expected[series.labels, default: []].filter { $0.timestamp >= mint && $0.timestamp <= maxt }
+            var batches = series.samples
+            var read: [Sample] = []
+            while batches.next(batch: &read) {}
+            #expect(read == wanted)
+            #expect(batches.error == nil)
+            // A few samples one at a time, then batches.
+            var mixed = series.samples
+            var both: [Sample] = []
+            for _ in 0..<3 { if let sample = mixed.next() { both.append(sample) } }
+            while mixed.next(batch: &both) {}
+            #expect(both == wanted)
+        }
+    }
+
     @Test func blocksAndCheckpointSurviveRestart() throws {
         let dir = TemporaryDirectory()
         var expected: [Labels: [Sample]] = [:]

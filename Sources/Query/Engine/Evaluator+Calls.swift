@@ -10,7 +10,10 @@ extension Evaluator {
         if let index = call.args.firstIndex(where: { $0.unwrappingParens.type == .matrix }) {
             switch implementation {
             case .overRange(let function, let keepsMetricName):
-                return try evalOverRange(call, matrixArgument: index, function: function, keepsMetricName: keepsMetricName)
+                return try evalOverRange(call, matrixArgument: index, kernel: .function(function), keepsMetricName: keepsMetricName)
+            case .extrapolatedRate(let isCounter, let isRate):
+                return try evalOverRange(call, matrixArgument: index, kernel: .extrapolatedRate(isCounter: isCounter, isRate: isRate),
+                                         keepsMetricName: false)
             case .absentOverTime:
                 return try evalAbsentOverTime(call, matrixArgument: index)
             default:
@@ -19,7 +22,7 @@ extension Evaluator {
         }
         let original = currentSamples
         switch implementation {
-        case .overRange, .absentOverTime:
+        case .overRange, .extrapolatedRate, .absentOverTime:
             throw .internal("function \(name) needs a range vector")
         case .elementwise(let function):
             var op = ElementwiseOperator(function, argumentCount: call.args.count)
@@ -81,20 +84,8 @@ extension Evaluator {
         return literal.value
     }
 
-    /// How a range argument's window sits relative to each step.
-    private struct WindowShape {
-        var range: Int64
-        var offset: Int64
-        var at: AtModifier?
-
-        func bounds(at t: Int64) -> (mint: Int64, maxt: Int64) {
-            let maxt = Evaluator.referenceTime(t, at: at, offset: offset)
-            return (maxt &- range, maxt)
-        }
-    }
-
     /// Evaluates the scalar arguments of a call with a range vector, one value per step.
-    private mutating func scalarArguments(_ call: FunctionCall, except matrixArgument: Int) throws(QueryError) -> [[Double]] {
+    mutating func scalarArguments(_ call: FunctionCall, except matrixArgument: Int) throws(QueryError) -> [[Double]] {
         var values: [[Double]] = Array(repeating: [], count: call.args.count)
         for (index, arg) in call.args.enumerated() where index != matrixArgument {
             values[index] = try eval(arg).first?.points.map(\.value) ?? []
@@ -134,41 +125,6 @@ extension Evaluator {
         }
     }
 
-    /// A function of range vectors: per series, the window slides across the steps and the
-    /// function is called wherever it holds samples.
-    private mutating func evalOverRange(
-        _ call: FunctionCall, matrixArgument: Int, function: RangeFunction, keepsMetricName: Bool
-    ) throws(QueryError) -> Matrix {
-        let scalars = try scalarArguments(call, except: matrixArgument)
-        var matrix: Matrix = []
-        try forEachSeries(of: call.args[matrixArgument]) { (ev, labels, window, shape) throws(QueryError) in
-            var points: [Sample] = []
-            var arguments = CallScalars(time: 0, count: call.args.count)
-            for (step, t) in ev.steps.enumerated() {
-                if step & 0xFFFF == 0xFFFF { try ev.deadline.check() }
-                let (mint, maxt) = shape.bounds(at: t)
-                let moved = window.advance(mint: mint, maxt: maxt)
-                ev.currentSamples += moved.added - moved.dropped
-                if ev.currentSamples > ev.maxSamples { throw .tooManySamples }
-                if window.isEmpty { continue }
-                arguments.time = t
-                for (index, values) in scalars.enumerated() where !values.isEmpty { arguments[index] = values[step] }
-                let call = RangeCall(samples: window.samples, rangeStart: mint, rangeEnd: maxt, range: shape.range, scalars: arguments)
-                if let value = try function(call) { points.append(Sample(t, value)) }
-            }
-            try window.checkSource()
-            // The window is still held while the result is counted, as in Prometheus.
-            if !points.isEmpty {
-                guard ev.currentSamples + points.count <= ev.maxSamples else { throw .tooManySamples }
-                ev.currentSamples += points.count
-                matrix.append(EvalSeries(labels: keepsMetricName ? labels : labels.droppingMetricName(), points: points))
-            }
-            ev.currentSamples -= window.count
-        }
-        if matrix.containsDuplicateLabels { throw .duplicateLabelset }
-        return matrix
-    }
-
     /// `absent_over_time(v[r])`: 1 at each step where no series of `v` has a sample in
     /// the window, labelled as `absent` would label it.
     private mutating func evalAbsentOverTime(_ call: FunctionCall, matrixArgument: Int) throws(QueryError) -> Matrix {
@@ -196,5 +152,20 @@ extension Evaluator {
         guard !points.isEmpty else { return [] }
         currentSamples += points.count
         return [EvalSeries(labels: AbsentOperator.labels(for: call.args[matrixArgument]), points: points)]
+    }
+}
+
+/// How a range argument's window sits relative to each step.
+struct WindowShape: Sendable {
+    var range: Int64
+    var offset: Int64
+    var at: AtModifier?
+
+    /// The window at step `t`; times wrap around as ``Evaluator/referenceTime(_:at:offset:)``'s.
+    @inline(__always)
+    func bounds(at t: Int64) -> (mint: Int64, maxt: Int64) {
+        var maxt = t &- offset
+        if case .timestamp(let pinned) = at { maxt = pinned &- offset }
+        return (maxt &- range, maxt)
     }
 }

@@ -3,9 +3,9 @@ import TSDB
 extension Functions {
     /// Rates, deltas, derivatives and counter functions over range vectors.
     static let rateFunctions: [String: FunctionImplementation] = [
-        "rate": .overRange({ call in extrapolatedRate(call, isCounter: true, isRate: true) }, keepsMetricName: false),
-        "increase": .overRange({ call in extrapolatedRate(call, isCounter: true, isRate: false) }, keepsMetricName: false),
-        "delta": .overRange({ call in extrapolatedRate(call, isCounter: false, isRate: false) }, keepsMetricName: false),
+        "rate": .extrapolatedRate(isCounter: true, isRate: true),
+        "increase": .extrapolatedRate(isCounter: true, isRate: false),
+        "delta": .extrapolatedRate(isCounter: false, isRate: false),
         "irate": .overRange({ call in instantValue(call.samples, isRate: true) }, keepsMetricName: false),
         "idelta": .overRange({ call in instantValue(call.samples, isRate: false) }, keepsMetricName: false),
         "deriv": .overRange({ call in
@@ -20,15 +20,7 @@ extension Functions {
             return slope * call.scalars[1] + intercept
         }, keepsMetricName: false),
         "holt_winters": .overRange(holtWinters, keepsMetricName: false),
-        "resets": .overRange({ call in
-            var resets = 0
-            var previous = call.samples.first!.value
-            for sample in call.samples.dropFirst() {
-                if sample.value < previous { resets += 1 }
-                previous = sample.value
-            }
-            return Double(resets)
-        }, keepsMetricName: false),
+        "resets": .overRange({ call in Double(call.counterResets) }, keepsMetricName: false),
         "changes": .overRange({ call in
             var changes = 0
             var previous = call.samples.first!.value
@@ -41,28 +33,18 @@ extension Functions {
         }, keepsMetricName: false),
     ]
 
-    /// `rate`, `increase` and `delta`: the change between the first and last sample
-    /// (counter resets added back for counters), extrapolated towards the window's edges
-    /// when the samples come close to them, per second for `rate`.
-    static func extrapolatedRate(_ call: RangeCall, isCounter: Bool, isRate: Bool) -> Double? {
-        let samples = call.samples
-        guard samples.count >= 2, let first = samples.first, let last = samples.last else { return nil }
-        var result = last.value - first.value
-        if isCounter {
-            // Each drop is a reset: add back the value before it.
-            samples.withUnsafeBufferPointer { buffer in
-                var previous = buffer[0].value
-                for index in 1..<buffer.count {
-                    let value = buffer[index].value
-                    if value < previous { result += previous }
-                    previous = value
-                }
-            }
-        }
-        var durationToStart = Double(first.timestamp - call.rangeStart) / 1000
-        let durationToEnd = Double(call.rangeEnd - last.timestamp) / 1000
-        let sampledInterval = Double(last.timestamp - first.timestamp) / 1000
-        let averageDurationBetweenSamples = sampledInterval / Double(samples.count - 1)
+    /// `rate`, `increase` and `delta` (Prometheus's `extrapolatedRate`): `result`, the change
+    /// between the `first` and `last` of `count` samples (counter resets added back for
+    /// counters), extrapolated towards the window's edges when the samples come close to
+    /// them, per second for `rate`.
+    static func extrapolatedRate(
+        _ result: Double, first: Sample, last: Sample, count: Int, rangeStart: Int64, rangeEnd: Int64, range: Int64,
+        isCounter: Bool, isRate: Bool
+    ) -> Double {
+        var durationToStart = seconds(first.timestamp - rangeStart)
+        let durationToEnd = seconds(rangeEnd - last.timestamp)
+        let sampledInterval = seconds(last.timestamp - first.timestamp)
+        let averageDurationBetweenSamples = sampledInterval / Double(count - 1)
 
         if isCounter && result > 0 && first.value >= 0 {
             // A counter starts at zero: do not extrapolate back past the point where the
@@ -77,8 +59,16 @@ extension Functions {
         extrapolateToInterval += durationToStart < threshold ? durationToStart : averageDurationBetweenSamples / 2
         extrapolateToInterval += durationToEnd < threshold ? durationToEnd : averageDurationBetweenSamples / 2
         var factor = extrapolateToInterval / sampledInterval
-        if isRate { factor /= Double(call.range) / 1000 }
+        if isRate { factor /= seconds(range) }
         return result * factor
+    }
+
+    /// `Double(milliseconds) / 1000`, as Go computes a duration's seconds; whole seconds,
+    /// the usual case, without the division (the quotient is exact either way).
+    @inline(__always)
+    static func seconds(_ milliseconds: Int64) -> Double {
+        if milliseconds % 1000 == 0 && milliseconds.magnitude <= 1 << 53 { return Double(milliseconds / 1000) }
+        return Double(milliseconds) / 1000
     }
 
     /// `irate` and `idelta`: from the last two samples only.

@@ -43,6 +43,8 @@ struct RangeCall {
     /// The selector's range (ms), `5m` in `x[5m]`.
     var range: Int64
     var scalars: CallScalars
+    /// How many of `samples` are below the sample before them (counter resets).
+    var counterResets: Int
 }
 
 /// A function of one series' samples in a window; nil leaves the series out at that step.
@@ -55,6 +57,10 @@ enum FunctionImplementation: Sendable {
     /// Over a range vector, per series and step. The result drops `__name__` unless
     /// `keepsMetricName` (only `last_over_time`, which acts like `offset`).
     case overRange(RangeFunction, keepsMetricName: Bool)
+    /// `rate`, `increase` and `delta`: over a range vector like ``overRange(_:keepsMetricName:)``,
+    /// but from the window's first and last samples and its counter resets, which the
+    /// window keeps as it slides, without looking at the samples between.
+    case extrapolatedRate(isCounter: Bool, isRate: Bool)
     /// `absent_over_time`: 1 at the steps where no series has samples.
     case absentOverTime
     /// On each element's value, dropping `__name__`.

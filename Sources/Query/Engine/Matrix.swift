@@ -54,6 +54,8 @@ struct StepRange: Sequence {
 /// A pull iterator of samples in time order: a stored series or evaluated points.
 protocol SampleSource {
     mutating func next() -> Sample?
+    /// Appends the next run of samples to `batch`; false once the source is exhausted.
+    mutating func next(batch: inout [Sample]) -> Bool
     /// Why the source stopped early (a chunk that did not decode), if it did.
     var failure: String? { get }
 }
@@ -76,6 +78,13 @@ struct ArraySampleSource: SampleSource {
         defer { index += 1 }
         return samples[index]
     }
+
+    mutating func next(batch: inout [Sample]) -> Bool {
+        guard index < samples.count else { return false }
+        batch.append(contentsOf: samples[index...])
+        index = samples.count
+        return true
+    }
 }
 
 /// The samples of a range argument's series: stored, or evaluated by a subquery.
@@ -89,6 +98,11 @@ struct SeriesSamples: SampleSource {
     mutating func next() -> Sample? {
         if stored != nil { return stored!.next() }
         return evaluated!.next()
+    }
+
+    mutating func next(batch: inout [Sample]) -> Bool {
+        if stored != nil { return stored!.next(batch: &batch) }
+        return evaluated!.next(batch: &batch)
     }
 
     var failure: String? { stored?.failure }

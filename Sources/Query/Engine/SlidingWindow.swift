@@ -1,21 +1,27 @@
 import TSDB
 
 /// The samples of one series inside a window `[mint, maxt]` that only moves forward, pulled
-/// from a ``SampleSource`` as the window reaches them and dropped once it has passed them:
-/// a series is decoded once however many steps read it. Stale markers never enter the
-/// window, as Prometheus's `matrixIterSlice` skips them.
+/// from a ``SampleSource`` a run at a time (a chunk) as the window reaches them and dropped
+/// once it has passed them: a series is decoded once however many steps read it. Stale
+/// markers never enter the window, as Prometheus's `matrixIterSlice` skips them.
+///
+/// The window also counts its counter resets (a sample below the one before it) as it
+/// moves, so that `rate` and `resets` need not rescan it at every step.
 struct SlidingWindow<Source: SampleSource> {
     private var source: Source
-    private var buffer: [Sample] = []
-    private var head = 0
-    /// The first sample after the window, already pulled.
-    private var pending: Sample?
     private var exhausted = false
+    /// Samples pulled from the source, stale markers taken out: the window is
+    /// `buffer[head..<end]`, followed by the samples it has not reached yet.
+    private var buffer: [Sample] = []
+    /// `resetsThrough[i]`: how many of `buffer[1...i]` are below the sample before them.
+    private var resetsThrough: [Int] = []
+    private var head = 0
+    private var end = 0
 
     init(_ source: Source) { self.source = source }
 
-    var count: Int { buffer.count - head }
-    var isEmpty: Bool { head == buffer.count }
+    var count: Int { end - head }
+    var isEmpty: Bool { head == end }
 
     /// Throws if the series could not be read to the end of the window.
     func checkSource() throws(QueryError) {
@@ -23,46 +29,92 @@ struct SlidingWindow<Source: SampleSource> {
     }
 
     /// The samples in the window, oldest first.
-    var samples: ArraySlice<Sample> { buffer[head...] }
+    var samples: ArraySlice<Sample> { buffer[head..<end] }
+
+    /// The oldest and the newest sample in the window, which must not be empty.
+    @inline(__always)
+    var first: Sample { buffer[head] }
+    @inline(__always)
+    var last: Sample { buffer[end - 1] }
+
+    /// How many samples in the window are below the one before them.
+    @inline(__always)
+    var counterResets: Int {
+        guard end - head >= 2 else { return 0 }
+        return resetsThrough[end - 1] - resetsThrough[head]
+    }
+
+    /// `total` plus, in time order, the value before each counter reset in the window, as
+    /// Prometheus adds them up.
+    func addingCounterResets(to total: Double) -> Double {
+        var total = total
+        var previous = buffer[head].value
+        for index in head + 1..<end {
+            let value = buffer[index].value
+            if value < previous { total += previous }
+            previous = value
+        }
+        return total
+    }
 
     /// Moves the window to `[mint, maxt]` (neither bound may move back) and returns how
     /// many samples entered and left it.
     mutating func advance(mint: Int64, maxt: Int64) -> (added: Int, dropped: Int) {
-        var dropped = 0
-        while head < buffer.count, buffer[head].timestamp < mint {
-            head += 1
-            dropped += 1
+        let oldCount = end - head
+        while head < end, buffer[head].timestamp < mint { head += 1 }
+        let dropped = oldCount - (end - head)
+        if head == end {
+            // Samples not reached yet may lie before the new window too: they never enter it.
+            while true {
+                while end < buffer.count, buffer[end].timestamp < mint { end += 1 }
+                head = end
+                if end < buffer.count || !pull() { break }
+            }
         }
+        while true {
+            while end < buffer.count, buffer[end].timestamp <= maxt { end += 1 }
+            if end < buffer.count || !pull() { break }
+        }
+        return (end - head - oldCount + dropped, dropped)
+    }
+
+    /// Appends the source's next run of samples to `buffer`, first letting go of those the
+    /// window has passed; false once the source is exhausted.
+    private mutating func pull() -> Bool {
+        guard !exhausted else { return false }
         if head == buffer.count {
             buffer.removeAll(keepingCapacity: true)
+            resetsThrough.removeAll(keepingCapacity: true)
             head = 0
+            end = 0
         } else if head >= 256, head * 2 >= buffer.count {
             buffer.removeSubrange(0..<head)
+            resetsThrough.removeSubrange(0..<head)
+            end -= head
             head = 0
         }
-        var added = 0
-        while true {
-            let sample: Sample
-            if let next = pending {
-                sample = next
-            } else if exhausted {
-                break
-            } else if let next = source.next() {
-                sample = next
-            } else {
-                exhausted = true
-                break
-            }
-            if sample.timestamp > maxt {
-                pending = sample
-                break
-            }
-            pending = nil
-            if sample.timestamp < mint || StaleMarker.isStale(sample.value) { continue }
-            buffer.append(sample)
-            added += 1
+        let start = buffer.count
+        guard source.next(batch: &buffer) else {
+            exhausted = true
+            return false
         }
-        return (added, dropped)
+        var resets = resetsThrough.last ?? 0
+        var previous = start > 0 ? buffer[start - 1].value : -.infinity
+        var kept = start
+        resetsThrough.reserveCapacity(buffer.count)
+        buffer.withUnsafeMutableBufferPointer { samples in
+            for index in start..<samples.count {
+                let sample = samples[index]
+                if StaleMarker.isStale(sample.value) { continue }
+                if sample.value < previous { resets += 1 }
+                previous = sample.value
+                samples[kept] = sample
+                kept += 1
+                resetsThrough.append(resets)
+            }
+        }
+        buffer.removeSubrange(kept...)
+        return true
     }
 }
 

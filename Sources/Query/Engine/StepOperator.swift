@@ -92,7 +92,7 @@ extension Evaluator {
         var output = OutputTable()
         try op.prepare(inputs, &output)
 
-        var cursors = inputs.map { [Int](repeating: 0, count: $0.count) }
+        var cursors = inputs.map(StepCursor.init)
         var vectors = inputs.map { matrix -> [StepElement] in
             var vector: [StepElement] = []
             vector.reserveCapacity(matrix.count)
@@ -103,15 +103,11 @@ extension Evaluator {
             try deadline.check()
             currentSamples = held
             for i in inputs.indices {
-                vectors[i].removeAll(keepingCapacity: true)
-                for s in inputs[i].indices {
-                    let cursor = cursors[i][s]
-                    guard cursor < inputs[i][s].points.count, inputs[i][s].points[cursor].timestamp == t else { continue }
-                    guard currentSamples < maxSamples else { throw .tooManySamples }
-                    vectors[i].append(StepElement(series: s, value: inputs[i][s].points[cursor].value))
-                    cursors[i][s] = cursor + 1
-                    currentSamples += 1
-                }
+                cursors[i].gather(t, into: &vectors[i])
+                // Prometheus counts each element as it takes it; the limit is crossed or not
+                // all the same.
+                guard currentSamples + vectors[i].count <= maxSamples else { throw .tooManySamples }
+                currentSamples += vectors[i].count
             }
             output.begin(t)
             try op.step(t, vectors, &output)
@@ -123,5 +119,42 @@ extension Evaluator {
         let result = output.matrix()
         currentSamples = original + result.totalPoints
         return result
+    }
+}
+
+/// One argument's points laid end to end, with each series' next unread point: what
+/// ``Evaluator/rangeEval(_:inputs:original:)`` reads at every step, without walking nested
+/// arrays.
+private struct StepCursor {
+    private var points: [Sample] = []
+    private var next: [Int] = []
+    private var end: [Int] = []
+
+    init(_ matrix: Matrix) {
+        points.reserveCapacity(matrix.totalPoints)
+        next.reserveCapacity(matrix.count)
+        end.reserveCapacity(matrix.count)
+        for series in matrix {
+            next.append(points.count)
+            points.append(contentsOf: series.points)
+            end.append(points.count)
+        }
+    }
+
+    /// Replaces `vector` with the elements of the series that have a point at `t`, and moves
+    /// past those points.
+    mutating func gather(_ t: Int64, into vector: inout [StepElement]) {
+        vector.removeAll(keepingCapacity: true)
+        let end = self.end
+        points.withUnsafeBufferPointer { points in
+            next.withUnsafeMutableBufferPointer { next in
+                for s in 0..<next.count {
+                    let cursor = next[s]
+                    guard cursor < end[s], points[cursor].timestamp == t else { continue }
+                    vector.append(StepElement(series: s, value: points[cursor].value))
+                    next[s] = cursor + 1
+                }
+            }
+        }
     }
 }

@@ -111,8 +111,14 @@ final class Block: Sendable {
     /// The chunks of `entry` overlapping `[mint, maxt]`.
     func chunks(of entry: BlockFormat.SeriesEntry, mint: Int64, maxt: Int64) throws(StorageError) -> [EncodedChunk] {
         var out: [EncodedChunk] = []
+        // A series' chunks mostly share a page: look it up once per run.
+        var pageNumber = -1
+        var page: [UInt8] = []
         for ref in entry.chunks where ref.maxTime >= mint && ref.minTime <= maxt {
-            let page = try page(ref.page)
+            if ref.page != pageNumber {
+                page = try self.page(ref.page)
+                pageNumber = ref.page
+            }
             guard let encoding = ChunkEncoding(rawValue: ref.encoding) else {
                 throw StorageError("read", path: path, reason: "unknown chunk encoding \(ref.encoding)")
             }

@@ -173,7 +173,9 @@ enum DecimalColumn {
         case 1:
             scratch.append(try PackedInts.readVarint(&reader, "first mantissa"))
             try PackedInts.decode(count: k - 1, from: &reader, into: &scratch)
-            for i in 1..<k { scratch[i] = scratch[i - 1] &+ scratch[i] }
+            scratch.withUnsafeMutableBufferPointer { m in
+                for i in 1..<k { m[i] = m[i - 1] &+ m[i] }
+            }
         default:
             let first = try PackedInts.readVarint(&reader, "first mantissa")
             let firstDelta = try PackedInts.readVarint(&reader, "first mantissa delta")
@@ -181,14 +183,42 @@ enum DecimalColumn {
             scratch.append(first &+ firstDelta)
             try PackedInts.decode(count: k - 2, from: &reader, into: &scratch)
             var delta = firstDelta
-            for i in 2..<max(k, 2) {
-                delta = delta &+ scratch[i]
-                scratch[i] = scratch[i - 1] &+ delta
+            scratch.withUnsafeMutableBufferPointer { m in
+                for i in 2..<max(k, 2) {
+                    delta = delta &+ m[i]
+                    m[i] = m[i - 1] &+ delta
+                }
             }
         }
         values.removeAll(keepingCapacity: true)
         values.reserveCapacity(n)
         let e = Int(exponent)
+        if exceptions.isEmpty {
+            // Every value a mantissa: one pass, the power of ten looked up once.
+            let limit = UInt64(DecimalValue.maxMantissa)
+            values.append(contentsOf: repeatElement(0, count: k))
+            let fits = scratch.withUnsafeBufferPointer { mantissas in
+                values.withUnsafeMutableBufferPointer { out in
+                    var fits = true
+                    if e >= 0 {
+                        let scale = DecimalValue.powersOfTen[e]
+                        for i in 0..<k {
+                            fits = fits && mantissas[i].magnitude <= limit
+                            out[i] = Double(mantissas[i]) * scale
+                        }
+                    } else {
+                        let scale = DecimalValue.powersOfTen[-e]
+                        for i in 0..<k {
+                            fits = fits && mantissas[i].magnitude <= limit
+                            out[i] = Double(mantissas[i]) / scale
+                        }
+                    }
+                    return fits
+                }
+            }
+            if fits { return }
+            values.removeAll(keepingCapacity: true)
+        }
         var next = 0
         for m in scratch {
             guard m.magnitude <= UInt64(DecimalValue.maxMantissa) else {

@@ -292,6 +292,13 @@ enum PackedInts {
         out.reserveCapacity(start + n)
         if width == 0 {
             out.append(contentsOf: repeatElement(0, count: n))
+        } else if width <= 56 {
+            unpack(count: n, width: width, from: reader.bytes, at: reader.offset, into: &out)
+            let bits = n * width
+            if bits % 8 != 0 && reader.bytes[reader.offset + packedBytes - 1] & (0xFF >> UInt8(bits % 8)) != 0 {
+                throw ChunkDecodingFailure(.malformed, at: reader.offset + packedBytes - 1, "non-zero padding bits after a packed column")
+            }
+            reader.offset += packedBytes
         } else {
             let bytes = reader.bytes
             var position = reader.offset
@@ -342,8 +349,42 @@ enum PackedInts {
             }
         }
         let divisor = Int64(bitPattern: gcd)
-        for i in start..<(start + n) {
-            out[i] = base &+ unzigzag(UInt64(bitPattern: out[i])) &* divisor
+        out.withUnsafeMutableBufferPointer { values in
+            for i in start..<(start + n) {
+                values[i] = base &+ unzigzag(UInt64(bitPattern: values[i])) &* divisor
+            }
+        }
+    }
+
+    /// Appends `n` values of `width` ≤ 56 bits, packed most significant bit first from byte
+    /// `offset` of `bytes`, which hold at least `(n * width + 7) / 8` bytes from there. Each
+    /// value is cut out of the 8 bytes it starts in, read as one word.
+    private static func unpack(count n: Int, width: Int, from bytes: UnsafeRawBufferPointer, at offset: Int, into out: inout [Int64]) {
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: n))
+        let drop = UInt64(64 - width)
+        out.withUnsafeMutableBufferPointer { values in
+            var bit = 0
+            var i = 0
+            // While 8 bytes remain from the value's first byte: one unaligned load.
+            let lastWholeWord = bytes.count - 8
+            while i < n {
+                let byte = offset + bit >> 3
+                guard byte <= lastWholeWord else { break }
+                let word = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: byte, as: UInt64.self))
+                values[start + i] = Int64(bitPattern: (word << UInt64(bit & 7)) >> drop)
+                bit += width
+                i += 1
+            }
+            // The last few, near the end of the bytes: the word assembled a byte at a time.
+            while i < n {
+                let byte = offset + bit >> 3
+                var word: UInt64 = 0
+                for k in 0..<8 { word = word << 8 | (byte + k < bytes.count ? UInt64(bytes[byte + k]) : 0) }
+                values[start + i] = Int64(bitPattern: (word << UInt64(bit & 7)) >> drop)
+                bit += width
+                i += 1
+            }
         }
     }
 

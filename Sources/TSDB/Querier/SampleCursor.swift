@@ -14,6 +14,10 @@ public struct SampleCursor: Sendable {
     private var tailIndex: Int
     private let mint: Int64
     private let maxt: Int64
+    /// Buffers of ``next(batch:)``, kept from one chunk to the next.
+    private var decodedTimes: [Int64] = []
+    private var decodedValues: [Double] = []
+    private var decodeScratch: [Int64] = []
     /// Set when a chunk turned out to be corrupt; the samples before it were returned.
     public private(set) var error: ChunkError?
 
@@ -98,6 +102,53 @@ public struct SampleCursor: Sendable {
             if s.timestamp >= mint { return s }
         }
         return nil
+    }
+
+    /// Appends the next run of samples to `batch` (the rest of the chunk being read, or the
+    /// next chunk whole, or the rest of the tail) and returns false once the series is
+    /// exhausted. A chunk is decoded in one pass rather than a sample per call; interleaves
+    /// with ``next()``.
+    public mutating func next(batch: inout [Sample]) -> Bool {
+        let before = batch.count
+        if iterator != nil { drainIterator(into: &batch) }
+        while batch.count == before && chunkIndex < chunks.count {
+            let chunk = chunks[chunkIndex]
+            chunkIndex += 1
+            if chunk.encoding == .xor || chunk.minTime < mint || chunk.maxTime > maxt {
+                // Bit by bit anyway, or clipped at an edge of the range: sample by sample.
+                iterator = ChunkIterator(chunk)
+                drainIterator(into: &batch)
+                continue
+            }
+            do throws(ChunkDecodingFailure) {
+                try ColumnarChunk.decode(chunk, timestamps: &decodedTimes, values: &decodedValues, scratch: &decodeScratch)
+            } catch {
+                // As `next()`: the error is kept and reading goes on with the next chunk.
+                self.error = error.error(encoding: chunk.encoding.rawValue)
+                continue
+            }
+            batch.reserveCapacity(batch.count + decodedTimes.count)
+            for i in decodedTimes.indices { batch.append(Sample(decodedTimes[i], decodedValues[i])) }
+        }
+        if batch.count == before {
+            while let s = nextFromTail() { batch.append(s) }
+        }
+        return batch.count > before
+    }
+
+    /// Appends the rest of the open chunk's samples in `[mint, maxt]` and closes it.
+    private mutating func drainIterator(into batch: inout [Sample]) {
+        while let s = iterator!.next() {
+            if s.timestamp > maxt {
+                chunkIndex = chunks.count
+                iterator = nil
+                tailIndex = tail.endIndex
+                return
+            }
+            if s.timestamp >= mint { batch.append(s) }
+        }
+        if let e = iterator!.error { error = e }
+        iterator = nil
     }
 
     /// Advances to the first sample at or after `timestamp` and returns it, never moving

@@ -1,0 +1,165 @@
+import Dispatch
+import Synchronization
+import TSDB
+
+extension Evaluator {
+    /// A function of range vectors: per series, the window slides across the steps and the
+    /// function is called wherever it holds samples.
+    ///
+    /// Each series is evaluated on its own, on several threads when there is enough work
+    /// (``OverRangeOutcome``), and the outcomes are then counted against `maxSamples` in
+    /// series order, so that the result and any error are those of evaluating one series
+    /// after another.
+    mutating func evalOverRange(
+        _ call: FunctionCall, matrixArgument: Int, kernel: RangeKernel, keepsMetricName: Bool
+    ) throws(QueryError) -> Matrix {
+        let scalars = try scalarArguments(call, except: matrixArgument)
+        let steps = self.steps
+        let deadline = self.deadline
+        let argumentCount = call.args.count
+        switch call.args[matrixArgument].unwrappingParens {
+        case .matrixSelector(let matrix):
+            let selector = matrix.selector
+            let shape = WindowShape(range: matrix.range.milliseconds, offset: selector.offset.milliseconds, at: selector.at)
+            let selected = Array(try select(selector.matchers, mint: shape.bounds(at: steps.start).mint, maxt: shape.bounds(at: steps.end).maxt))
+            let outcomes = Self.outcomes(of: selected.count, steps: steps.count) { index in
+                var window = SlidingWindow(SeriesSamples(stored: selected[index].samples))
+                return OverRangeOutcome(&window, steps: steps, shape: shape, scalars: scalars,
+                                        argumentCount: argumentCount, kernel: kernel, deadline: deadline)
+            }
+            return try count(outcomes, labels: { selected[$0].labels }, keepsMetricName: keepsMetricName)
+        case .subquery(let subquery):
+            let shape = WindowShape(range: subquery.range.milliseconds, offset: subquery.offset.milliseconds, at: subquery.at)
+            let evaluated = try evalSubquery(subquery)
+            let outcomes = Self.outcomes(of: evaluated.count, steps: steps.count) { index in
+                var window = SlidingWindow(SeriesSamples(evaluated: evaluated[index].points))
+                return OverRangeOutcome(&window, steps: steps, shape: shape, scalars: scalars,
+                                        argumentCount: argumentCount, kernel: kernel, deadline: deadline)
+            }
+            let result = try count(outcomes, labels: { evaluated[$0].labels }, keepsMetricName: keepsMetricName)
+            currentSamples -= evaluated.totalPoints
+            return result
+        case let argument:
+            throw .internal("expected a range vector, got \(argument)")
+        }
+    }
+
+    /// The outcome of every series in order, computed on several threads when `series ×
+    /// steps` is large enough to pay for them. A list may stop early at a failed outcome:
+    /// the series after it are not evaluated, as an error ends the query there anyway.
+    private static func outcomes(of series: Int, steps: Int, _ evaluate: @Sendable (Int) -> OverRangeOutcome) -> [OverRangeOutcome] {
+        let blockSize = 16
+        guard series >= 2 * blockSize, series.multipliedReportingOverflow(by: steps).partialValue >= 100_000 else {
+            var outcomes: [OverRangeOutcome] = []
+            outcomes.reserveCapacity(series)
+            for index in 0..<series {
+                outcomes.append(evaluate(index))
+                if outcomes[index].failure != nil { break }
+            }
+            return outcomes
+        }
+        // Small blocks handed out as threads become free keep the threads busy to the end
+        // when the series differ in size or another process takes a core for a while.
+        let blocks = (series + blockSize - 1) / blockSize
+        let results = Mutex<[[OverRangeOutcome]]>(Array(repeating: [], count: blocks))
+        DispatchQueue.concurrentPerform(iterations: blocks) { block in
+            var outcomes: [OverRangeOutcome] = []
+            outcomes.reserveCapacity(blockSize)
+            for index in block * blockSize..<min(series, (block + 1) * blockSize) {
+                outcomes.append(evaluate(index))
+                if outcomes[outcomes.count - 1].failure != nil { break }
+            }
+            results.withLock { $0[block] = outcomes }
+        }
+        var outcomes: [OverRangeOutcome] = []
+        outcomes.reserveCapacity(series)
+        for block in results.withLock({ $0 }) {
+            outcomes.append(contentsOf: block)
+            if block.last?.failure != nil { break }
+        }
+        return outcomes
+    }
+
+    /// Counts the outcomes against `maxSamples` one series after another, as evaluating
+    /// them in turn would have, and collects their points.
+    private mutating func count(
+        _ outcomes: [OverRangeOutcome], labels: (Int) -> Labels, keepsMetricName: Bool
+    ) throws(QueryError) -> Matrix {
+        var matrix: Matrix = []
+        for (index, outcome) in outcomes.enumerated() {
+            if currentSamples + outcome.peak > maxSamples { throw .tooManySamples }
+            if let failure = outcome.failure { throw failure }
+            // The window is still held while the result is counted, as in Prometheus.
+            if !outcome.points.isEmpty {
+                guard currentSamples + outcome.held + outcome.points.count <= maxSamples else { throw .tooManySamples }
+                currentSamples += outcome.points.count
+                let labels = labels(index)
+                matrix.append(EvalSeries(labels: keepsMetricName ? labels : labels.droppingMetricName(), points: outcome.points))
+            }
+        }
+        if matrix.containsDuplicateLabels { throw .duplicateLabelset }
+        return matrix
+    }
+}
+
+/// What a function of a range vector yields for one series over all steps, with what its
+/// window held, so that its samples can be counted after the fact as if it had been
+/// evaluated in turn.
+struct OverRangeOutcome {
+    var points: [Sample] = []
+    /// The most samples the window held at one step, up to a failure.
+    var peak = 0
+    /// Samples the window held after the last step.
+    var held = 0
+    /// The error the series ended with: from the function, the deadline or the store.
+    var failure: QueryError?
+
+    init(
+        _ window: inout SlidingWindow<SeriesSamples>, steps: StepRange, shape: WindowShape,
+        scalars: [[Double]], argumentCount: Int, kernel: RangeKernel, deadline: Deadline
+    ) {
+        do throws(QueryError) {
+            try deadline.check()
+            var arguments = CallScalars(time: 0, count: argumentCount)
+            var step = 0
+            for t in steps {
+                defer { step += 1 }
+                if step & 0xFFFF == 0xFFFF { try deadline.check() }
+                let (mint, maxt) = shape.bounds(at: t)
+                _ = window.advance(mint: mint, maxt: maxt)
+                if window.count > peak { peak = window.count }
+                if window.isEmpty { continue }
+                switch kernel {
+                case .extrapolatedRate(let isCounter, let isRate):
+                    let count = window.count
+                    guard count >= 2 else { continue }
+                    let first = window.first
+                    let last = window.last
+                    var result = last.value - first.value
+                    if isCounter && window.counterResets > 0 { result = window.addingCounterResets(to: result) }
+                    let value = Functions.extrapolatedRate(result, first: first, last: last, count: count, rangeStart: mint,
+                                                           rangeEnd: maxt, range: shape.range, isCounter: isCounter, isRate: isRate)
+                    points.append(Sample(t, value))
+                case .function(let function):
+                    arguments.time = t
+                    for (index, values) in scalars.enumerated() where !values.isEmpty { arguments[index] = values[step] }
+                    let call = RangeCall(samples: window.samples, rangeStart: mint, rangeEnd: maxt, range: shape.range,
+                                         scalars: arguments, counterResets: window.counterResets)
+                    if let value = try function(call) { points.append(Sample(t, value)) }
+                }
+            }
+            try window.checkSource()
+        } catch {
+            failure = error
+        }
+        held = window.count
+    }
+}
+
+/// What is computed from each window of a range vector.
+enum RangeKernel: Sendable {
+    /// A function of the window's samples.
+    case function(RangeFunction)
+    /// `rate`, `increase`, `delta`: from the window's ends and counter resets alone.
+    case extrapolatedRate(isCounter: Bool, isRate: Bool)
+}
