@@ -34,7 +34,7 @@ final class QueryFixture: @unchecked Sendable { // used by the one benchmark thr
         }
         if compacted { try store.compact(now: dataEnd, force: true) }
         let stats = store.stats
-        note("QueryRange: \(stats.series) series, \(feeder.appended) samples; \(stats.blocks) block(s) with \(stats.blockSamples) samples, "
+        note("QueryRange: \(stats.series) series in the head, \(feeder.appended) samples; \(stats.blocks) block(s) with \(stats.blockSamples) samples, "
             + "head \(stats.headSamples) samples; set up in \(seconds(since: start)) s")
     }
 }

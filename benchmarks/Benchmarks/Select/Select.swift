@@ -25,7 +25,7 @@ final class SelectFixture: @unchecked Sendable { // used by the one benchmark th
         var feeder = ScrapeFeeder(options)
         for _ in 0..<scrapes { try feeder.scrapeAll(into: store) }
         if compacted { try store.compact(now: maxt, force: true) }
-        note("Select: \(store.stats.series) series, \(feeder.appended) samples, \(store.stats.blocks) block(s); set up in \(seconds(since: start)) s")
+        note("Select: \(store.stats.series) series in the head, \(feeder.appended) samples, \(store.stats.blocks) block(s); set up in \(seconds(since: start)) s")
     }
 }
 
