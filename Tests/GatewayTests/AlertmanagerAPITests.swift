@@ -129,6 +129,12 @@ struct AlertmanagerAPITests {
                 #expect(RFC3339.milliseconds(crit["endsAt"] as? String ?? "") == clock.now + 60_000)
                 #expect((crit["fingerprint"] as? String)?.count == 16)
             }
+            // Each posted alert's start is in the alert history.
+            try await client.execute(uri: "/api/v1/resources/alerts/history?alertname=Crit", method: .get) { response in
+                #expect(response.status == .ok)
+                let text = String(buffer: response.body)
+                #expect(text.contains("\"firing\""), "\(text)")
+            }
         }
     }
 

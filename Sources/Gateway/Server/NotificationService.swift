@@ -83,7 +83,12 @@ final class NotificationService: Service, Sendable {
     /// to the `alerting:` Alertmanagers: those are for Sextant's own rules, and a sender that
     /// also posts there would loop.
     func receivePosted(_ alerts: [NotifiableAlert]) async {
-        await dispatcher.receive(alerts, at: now())
+        let changes = await dispatcher.receive(alerts, at: now())
+        do {
+            try store.recordHistory(changes)
+        } catch {
+            logger.error("alert history not recorded", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Whether a receiver of this name comes from the file.

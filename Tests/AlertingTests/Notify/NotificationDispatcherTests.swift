@@ -256,5 +256,17 @@ import TSDB
         #expect(try queued().count == 1)
         try await dispatcher.tick(at: 180_000)
         #expect(try queued().last?.status == "resolved")
+        #expect(try store.history(alertname: "Down").map(\.state) == ["resolved"], "the expiry is history, at updatedAt + resolve_timeout")
+        #expect(try store.history(alertname: "Down").first?.at == 120_000)
+    }
+
+    @Test func receivingReportsWhatChangedForTheHistory() async throws {
+        let dispatcher = try NotificationDispatcher(config: Self.config(), store: store)
+        let labels = ["alertname": "Down", "instance": "a"]
+        #expect(await dispatcher.receive([Self.alert(labels, at: 0)], at: 0).map(\.state) == ["firing"])
+        #expect(await dispatcher.receive([Self.alert(labels, at: 10_000)], at: 10_000).isEmpty, "still firing: no change")
+        #expect(await dispatcher.receive([Self.alert(labels, endsAt: 20_000, at: 20_000)], at: 20_000).map(\.state) == ["resolved"])
+        #expect(await dispatcher.receive([Self.alert(labels, endsAt: 20_000, at: 30_000)], at: 30_000).isEmpty)
+        #expect(await dispatcher.receive([Self.alert(labels, at: 40_000)], at: 40_000).map(\.state) == ["firing"], "firing again")
     }
 }

@@ -64,9 +64,22 @@ public actor NotificationDispatcher {
 
     /// The current alerts of a source (rule evaluation sends its firing and recently resolved
     /// alerts every evaluation), each put into the groups its routes name.
-    public func receive(_ incoming: [NotifiableAlert], at now: Int64) {
+    ///
+    /// Returns the state changes the alerts bring, as history entries: firing for an alert
+    /// not held or held resolved, resolved for one held firing. (Rule evaluation records its
+    /// own, finer history; alerts posted to the API have only this.)
+    @discardableResult
+    public func receive(_ incoming: [NotifiableAlert], at now: Int64) -> [AlertingStore.HistoryEntry] {
+        var changes: [AlertingStore.HistoryEntry] = []
         for var alert in incoming {
             let fingerprint = alert.fingerprint
+            let resolved = alert.isResolved(at: now)
+            let wasFiring = alerts[fingerprint].map { !$0.isResolved(at: now) }
+            if resolved, wasFiring == true {
+                changes.append(.init(at: now, labels: alert.labels, state: "resolved", value: alert.value))
+            } else if !resolved, wasFiring != true {
+                changes.append(.init(at: now, labels: alert.labels, state: "firing", value: alert.value))
+            }
             guard let existing = alerts[fingerprint] else {
                 // A resolution of an alert never seen firing is still routed: after a
                 // restart the log may hold it as firing.
@@ -82,6 +95,7 @@ public actor NotificationDispatcher {
             // resolved alert its source still reports shows in the group's next message.
             route(alert, at: now)
         }
+        return changes
     }
 
     private func route(_ alert: NotifiableAlert, at now: Int64) {
@@ -105,7 +119,7 @@ public actor NotificationDispatcher {
     /// Flushes every group that is due; returns how many notifications were queued.
     @discardableResult
     public func tick(at now: Int64) throws(CatalogError) -> Int {
-        expireStale(at: now)
+        try expireStale(at: now)
         var queuedCount = 0
         let muted = mutedAlerts(at: now)
         for key in groups.keys.sorted() {
@@ -189,11 +203,14 @@ public actor NotificationDispatcher {
     }
 
     /// Firing alerts their source stopped refreshing resolve after `resolve_timeout`.
-    private func expireStale(at now: Int64) {
+    private func expireStale(at now: Int64) throws(CatalogError) {
         let timeout = config.global.resolveTimeout
+        var resolved: [AlertingStore.HistoryEntry] = []
         for (fingerprint, alert) in alerts where alert.endsAt == nil && alert.updatedAt + timeout <= now {
             alerts[fingerprint]?.endsAt = alert.updatedAt + timeout
+            resolved.append(.init(at: alert.updatedAt + timeout, labels: alert.labels, state: "resolved", value: alert.value))
         }
+        try store.recordHistory(resolved)
     }
 
     /// Resolved alerts in no group and not refreshed for a while are forgotten.
