@@ -99,6 +99,41 @@ struct AlertmanagerAPITests {
         }
     }
 
+    /// `config.original` renders time intervals, routes' mute and active times and the
+    /// `templates:` entries, and reads back as the same configuration.
+    @Test func theRenderedConfigurationKeepsTimeIntervalsAndTemplates() throws {
+        let yaml = """
+            notifications:
+              templates: ['/nonexistent/sextant-*.tmpl']
+              time_intervals:
+                - name: offhours
+                  time_intervals:
+                    - times: [{start_time: '18:30', end_time: '24:00'}]
+                      weekdays: ['monday:friday', saturday]
+                      days_of_month: ['1:5', '-1']
+                      months: ['december', '1:2']
+                      years: ['2026:2030']
+                      location: Europe/Berlin
+              route:
+                receiver: r
+                routes:
+                  - receiver: r
+                    matchers: ['team="db"']
+                    mute_time_intervals: [offhours]
+                  - receiver: r
+                    active_time_intervals: [offhours]
+              receivers: [{name: r}]
+            """
+        let config = try #require(try ConfigLoader.parse(yaml: yaml, source: "s.yml").notifications)
+        let rendered = NotificationConfigRenderer.yaml(config)
+        #expect(rendered.contains("/nonexistent/sextant-*.tmpl"), "\(rendered)")
+        let reread = try #require(try ConfigLoader.parse(
+            yaml: "notifications:\n" + rendered.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"), source: "status").notifications)
+        #expect(reread.timeIntervals == config.timeIntervals)
+        #expect(reread.route == config.route)
+        #expect(reread.templatePatterns == ["/nonexistent/sextant-*.tmpl"])
+    }
+
     // MARK: posting and listing alerts
 
     @Test func postedAlertsAreListedWithTheirStatus() async throws {

@@ -47,6 +47,7 @@ struct NotificationConfigReader {
             config.inhibitRules.append(try readInhibitRule(rule))
         }
         config.templates = try readTemplates(m)
+        config.templatePatterns = try Self.items(m, "templates")?.map(\.text) ?? []
         try m.finish()
         return config
     }

@@ -1,4 +1,5 @@
 import Alerting
+import Foundation
 import TSDB
 import Yams
 
@@ -17,7 +18,12 @@ enum NotificationConfigRenderer {
             top.append(("inhibit_rules", .sequence(.init(config.inhibitRules.map(inhibitRule)))))
         }
         top.append(("receivers", .sequence(.init(config.receivers.map(receiver)))))
-        top.append(("templates", .sequence(.init([]))))
+        top.append(("templates", strings(config.templatePatterns)))
+        if !config.timeIntervals.isEmpty {
+            top.append(("time_intervals", .sequence(.init(config.timeIntervals.sorted { $0.key < $1.key }.map { name, intervals in
+                mapping([("name", text(name)), ("time_intervals", .sequence(.init(intervals.map(timeInterval))))])
+            }))))
+        }
         return (try? Yams.serialize(node: mapping(top))) ?? ""
     }
 
@@ -66,6 +72,36 @@ enum NotificationConfigRenderer {
         if let v = r.groupWait { out.append(("group_wait", duration(v))) }
         if let v = r.groupInterval { out.append(("group_interval", duration(v))) }
         if let v = r.repeatInterval { out.append(("repeat_interval", duration(v))) }
+        if !r.muteTimeIntervals.isEmpty { out.append(("mute_time_intervals", strings(r.muteTimeIntervals))) }
+        if !r.activeTimeIntervals.isEmpty { out.append(("active_time_intervals", strings(r.activeTimeIntervals))) }
+        return mapping(out)
+    }
+
+    private static func timeInterval(_ interval: AlertTimeInterval) -> Node {
+        func clock(_ minutes: Int) -> String {
+            let hours = String(minutes / 60), mins = String(minutes % 60)
+            return String(repeating: "0", count: 2 - hours.count) + hours + ":" + String(repeating: "0", count: 2 - mins.count) + mins
+        }
+        func span(_ range: ClosedRange<Int>, _ name: (Int) -> String) -> String {
+            range.lowerBound == range.upperBound ? name(range.lowerBound) : name(range.lowerBound) + ":" + name(range.upperBound)
+        }
+        var out: [(String, Node)] = []
+        if !interval.times.isEmpty {
+            out.append(("times", .sequence(.init(interval.times.map {
+                mapping([("start_time", text(clock($0.lowerBound))), ("end_time", text(clock($0.upperBound)))])
+            }))))
+        }
+        if !interval.weekdays.isEmpty {
+            out.append(("weekdays", strings(interval.weekdays.map { span($0) { AlertTimeInterval.weekdayNames[$0] } })))
+        }
+        if !interval.daysOfMonth.isEmpty {
+            out.append(("days_of_month", strings(interval.daysOfMonth.map { $0.start == $0.end ? "\($0.start)" : "\($0.start):\($0.end)" })))
+        }
+        if !interval.months.isEmpty {
+            out.append(("months", strings(interval.months.map { span($0) { AlertTimeInterval.monthNames[$0 - 1] } })))
+        }
+        if !interval.years.isEmpty { out.append(("years", strings(interval.years.map { span($0) { String($0) } }))) }
+        if interval.location.identifier != "UTC" { out.append(("location", text(interval.location.identifier))) }
         return mapping(out)
     }
 

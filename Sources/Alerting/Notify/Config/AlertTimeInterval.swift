@@ -47,8 +47,8 @@ public struct AlertTimeInterval: Sendable, Equatable {
 
     // MARK: Parsing the fields as Alertmanager writes them
 
-    static let weekdayNames = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
-    static let monthNames = [
+    public static let weekdayNames = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+    public static let monthNames = [
         "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
     ]
 

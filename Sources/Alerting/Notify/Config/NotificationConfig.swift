@@ -12,6 +12,8 @@ public struct NotificationConfig: Sendable, Equatable {
     public var inhibitRules: [InhibitRule] = []
     /// The named templates of the `templates:` files, with Sextant's defaults.
     public var templates = NotificationTemplates.defaults
+    /// The `templates:` entries as written (files and globs), for showing the configuration.
+    public var templatePatterns: [String] = []
     /// `time_intervals` (and the older `mute_time_intervals`) by name, for routes' mute and
     /// active times: an instant is in a named interval when any of its entries holds it.
     public var timeIntervals: [String: [AlertTimeInterval]] = [:]
