@@ -12,6 +12,12 @@ extension Evaluator {
         var op = AggregationOperator(
             op: aggregate.op, grouping: Set(aggregate.grouping), without: aggregate.without,
             hasParameter: aggregate.parameter != nil)
+        if aggregate.op == .sum && aggregate.parameter == nil {
+            let original = currentSamples
+            let input = try eval(aggregate.expr)
+            if let sum = try sumOnGrid(input, grouping: op.grouping, without: op.without, original: original) { return sum }
+            return try rangeEval(&op, inputs: [input], original: original)
+        }
         return try rangeEval(&op, (aggregate.parameter.map { [$0] } ?? []) + [aggregate.expr])
     }
 }
