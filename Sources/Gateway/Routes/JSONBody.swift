@@ -46,58 +46,7 @@ enum RFC3339 {
     /// `2006-01-02T15:04:05Z`, with any number of fractional digits (Prometheus sends
     /// nanoseconds; they are cut to milliseconds) and `Z` or a `±hh:mm` offset.
     static func milliseconds(_ text: String) -> Int64? {
-        let b = Array(text.utf8)
-        var i = 0
-        func number(_ width: Int) -> Int64? {
-            guard i + width <= b.count else { return nil }
-            var value: Int64 = 0
-            for byte in b[i..<i + width] {
-                guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
-                value = value * 10 + Int64(byte - UInt8(ascii: "0"))
-            }
-            i += width
-            return value
-        }
-        func expect(_ c: Character) -> Bool {
-            guard i < b.count, b[i] == c.asciiValue! else { return false }
-            i += 1
-            return true
-        }
-        guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2),
-              expect("T"), let hour = number(2), expect(":"), let minute = number(2), expect(":"), let second = number(2),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
-        else { return nil }
-        var millis: Int64 = 0
-        if expect(".") {
-            var digits = 0
-            while i < b.count, b[i] >= UInt8(ascii: "0") && b[i] <= UInt8(ascii: "9") {
-                if digits < 3 { millis = millis * 10 + Int64(b[i] - UInt8(ascii: "0")) }
-                digits += 1
-                i += 1
-            }
-            guard digits > 0 else { return nil }
-            for _ in digits..<max(digits, 3) { millis *= 10 }
-        }
-        var offset: Int64 = 0
-        if expect("Z") {
-        } else if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
-            let sign: Int64 = b[i] == UInt8(ascii: "-") ? -1 : 1
-            i += 1
-            guard let hours = number(2), expect(":"), let minutes = number(2), hours < 24, minutes < 60 else { return nil }
-            offset = sign * (hours * 60 + minutes) * 60
-        } else {
-            return nil
-        }
-        guard i == b.count else { return nil }
-        // Days from the civil date (Howard Hinnant's algorithm).
-        let y = month <= 2 ? year - 1 : year
-        let era = y / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
-        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
-        return seconds * 1000 + millis
+        NotificationPayload.milliseconds(rfc3339: text)
     }
 
     /// `2006-01-02T15:04:05.000Z`: UTC with milliseconds, as Alertmanager's API writes times.

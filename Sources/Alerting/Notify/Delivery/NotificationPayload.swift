@@ -92,4 +92,8 @@ public struct NotificationPayload: Codable, Sendable, Equatable {
 
     /// Milliseconds as RFC 3339 in UTC, as Alertmanager writes times.
     public static func rfc3339(_ milliseconds: Int64) -> String { GoTime.rfc3339(milliseconds: milliseconds) }
+
+    /// Parses what Go's `time.RFC3339Nano` writes (`Z` or a `±hh:mm` offset, any fraction,
+    /// cut to milliseconds); nil for anything else.
+    public static func milliseconds(rfc3339 text: String) -> Int64? { GoInstant(rfc3339: text)?.unixMilliseconds }
 }
