@@ -26,6 +26,9 @@ public final class Store: Sendable {
         var head = Head()
         var wal: WAL?
         var blocks: [Block] = []
+        /// Downsampled blocks, each standing in for its parent in `blocks` when a query's
+        /// ranges align with its windows.
+        var rollups: [Block] = []
         var lastSync: Int64 = 0
         var compactions = 0
     }
@@ -40,8 +43,10 @@ public final class Store: Sendable {
         self.logger = logger
         try FileIO.makeDirectory(options.path)
         try FileIO.makeDirectory(options.path + "/blocks")
-        let (blocks, corrupt) = try Self.openBlocks(options.path, logger: logger)
+        let (opened, corrupt) = try Self.openBlocks(options.path, logger: logger)
         corruptBlocks = corrupt
+        let blocks = opened.filter { $0.meta.resolution == 0 }
+        let rollups = Self.withoutOrphans(opened.filter { $0.meta.resolution != 0 }, parents: blocks)
         let blocksEnd = blocks.map(\.meta.maxTime).max() ?? .min
 
         var head = Head()
@@ -69,7 +74,7 @@ public final class Store: Sendable {
         ])
         let wal = try WAL(directory: options.path + "/wal", segmentSize: options.walSegmentSize, nextSegment: report.nextSegment)
         self.replayReport = report
-        self.state = Mutex(State(head: head, wal: wal, blocks: blocks))
+        self.state = Mutex(State(head: head, wal: wal, blocks: blocks, rollups: rollups))
     }
 
     /// Opens every block directory; leftovers of interrupted writes are removed, blocks that
@@ -155,7 +160,8 @@ public final class Store: Sendable {
                 walBytes: state.wal?.size() ?? 0,
                 walCorruptions: replayReport.corruption == nil ? 0 : 1,
                 blocks: state.blocks.count,
-                blockBytes: state.blocks.reduce(0) { $0 + $1.sizeOnDisk },
+                blockBytes: (state.blocks + state.rollups).reduce(0) { $0 + $1.sizeOnDisk },
+                rollupBlocks: state.rollups.count,
                 blockSamples: state.blocks.reduce(0) { $0 + $1.meta.stats.numSamples },
                 compactions: state.compactions,
                 corruptBlocks: corruptBlocks.count,
@@ -166,6 +172,9 @@ public final class Store: Sendable {
 
     /// The blocks' metadata, oldest first.
     public var blocks: [BlockMeta] { state.withLock { $0.blocks.map(\.meta) } }
+
+    /// The downsampled blocks' metadata, by time, then resolution.
+    public var rollups: [BlockMeta] { state.withLock { $0.rollups.map(\.meta) } }
 }
 
 /// A point-in-time view of the store's size and counters.
@@ -177,7 +186,9 @@ public struct StoreStats: Sendable, Equatable {
     public var walBytes: Int
     public var walCorruptions: Int
     public var blocks: Int
+    /// Bytes of raw and downsampled blocks.
     public var blockBytes: Int
+    public var rollupBlocks: Int
     public var blockSamples: Int
     public var compactions: Int
     public var corruptBlocks: Int

@@ -16,6 +16,9 @@ public struct StoreOptions: Sendable, Equatable {
     /// Shorter retention for some series: samples of series matching a rule's matchers are
     /// deleted once older than its retention (ms).
     public var retentionRules: [RetentionRule] = []
+    /// Rollups to write beside raw blocks once their data is old enough; queries whose
+    /// ranges align with a rollup's windows read it instead of the raw samples.
+    public var downsampling: [DownsamplingLevel] = DownsamplingLevel.defaults
 
     public init(
         path: String,
@@ -59,4 +62,22 @@ extension RetentionRule: Equatable {
     public static func == (lhs: RetentionRule, rhs: RetentionRule) -> Bool {
         lhs.retention == rhs.retention && lhs.matchers.map(\.description) == rhs.matchers.map(\.description)
     }
+}
+
+/// Blocks whose data ends more than `after` ms before the newest sample also get rollups of
+/// `resolution` ms windows.
+public struct DownsamplingLevel: Sendable, Equatable {
+    public var resolution: Int64
+    public var after: Int64
+
+    public init(resolution: Int64, after: Int64) {
+        self.resolution = resolution
+        self.after = after
+    }
+
+    /// Thanos's ages: 5 m windows for data older than 40 h, 1 h windows after 10 days.
+    public static let defaults = [
+        DownsamplingLevel(resolution: 300_000, after: 40 * 3_600_000),
+        DownsamplingLevel(resolution: 3_600_000, after: 10 * 86_400_000),
+    ]
 }

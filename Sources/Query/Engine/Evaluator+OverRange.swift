@@ -21,11 +21,13 @@ extension Evaluator {
         case .matrixSelector(let matrix):
             let selector = matrix.selector
             let shape = WindowShape(range: matrix.range.milliseconds, offset: selector.offset.milliseconds, at: selector.at)
-            let selected = Array(try select(selector.matchers, mint: shape.bounds(at: steps.start).mint, maxt: shape.bounds(at: steps.end).maxt))
+            let rollup = RangeRollups.request(call.function.name, shape: shape, steps: steps)
+            let selected = Array(try select(selector.matchers, mint: shape.bounds(at: steps.start).mint, maxt: shape.bounds(at: steps.end).maxt,
+                                            rollup: rollup))
             let outcomes = Self.outcomes(of: selected.count, steps: steps.count) { index in
                 var window = SlidingWindow(SeriesSamples(stored: selected[index].samples))
-                return OverRangeOutcome(&window, steps: steps, shape: shape, scalars: scalars,
-                                        argumentCount: argumentCount, kernel: kernel, deadline: deadline)
+                return OverRangeOutcome(&window, steps: steps, shape: shape, scalars: scalars, argumentCount: argumentCount,
+                                        kernel: RangeRollups.kernel(kernel, reading: rollup, series: selected[index]), deadline: deadline)
             }
             return try count(outcomes, labels: { selected[$0].labels }, keepsMetricName: keepsMetricName)
         case .subquery(let subquery):

@@ -109,10 +109,11 @@ struct Evaluator<Q: Querier> {
         return matrix
     }
 
-    /// The store's series for `matchers` with samples in `[mint, maxt]`.
-    func select(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64) throws(QueryError) -> Q.Series {
+    /// The store's series for `matchers` with samples in `[mint, maxt]`; per-window aggregates
+    /// where `rollup` asks for them and the store has them.
+    func select(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64, rollup: RollupRequest? = nil) throws(QueryError) -> Q.Series {
         do {
-            return try querier.select(matchers, mint: mint, maxt: maxt, hints: SelectHints(step: hintStep))
+            return try querier.select(matchers, mint: mint, maxt: maxt, hints: SelectHints(step: hintStep, rollup: rollup))
         } catch {
             throw .internal("expanding series: \(error)")
         }

@@ -140,24 +140,3 @@ extension Functions {
         return s1
     }
 }
-
-/// Kahan–Neumaier compensated summation, as Prometheus's `kahanSumInc`.
-struct KahanSum {
-    var sum = 0.0
-    var compensation = 0.0
-
-    @inline(__always)
-    mutating func add(_ value: Double) {
-        let t = sum + value
-        if sum.magnitude >= value.magnitude {
-            compensation += (sum - t) + value
-        } else {
-            compensation += (value - t) + sum
-        }
-        sum = t
-    }
-
-    /// The compensated total; an infinite sum is returned as is (the compensation would
-    /// turn it into NaN).
-    var total: Double { sum.isInfinite ? sum : sum + compensation }
-}

@@ -27,6 +27,9 @@ public struct BlockMeta: Codable, Sendable, Equatable {
     public var version: Int
     /// Milliseconds per rollup point; 0 for raw data.
     public var resolution: Int64
+    /// For a rollup: the raw block it was computed from. It is read in that block's place
+    /// and deleted with it.
+    public var parent: String?
     public var files: [String: FileInfo]
 
     static let currentVersion = 1

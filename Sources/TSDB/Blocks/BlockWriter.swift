@@ -9,7 +9,7 @@ struct BlockWriter {
     func write(
         series: [(labels: Labels, chunks: [EncodedChunk])],
         minTime: Int64, maxTime: Int64, level: Int = 1, sources: [String] = [], resolution: Int64 = 0,
-        ulid: String
+        parent: String? = nil, ulid: String
     ) throws(StorageError) -> BlockMeta {
         let temporary = directory + "/" + ulid + ".tmp"
         let final = directory + "/" + ulid
@@ -57,7 +57,7 @@ struct BlockWriter {
             ulid: ulid, minTime: minTime, maxTime: maxTime,
             stats: .init(numSamples: samples, numSeries: entries.count, numChunks: chunkCount),
             compaction: .init(level: level, sources: sources.isEmpty ? [ulid] : sources),
-            version: BlockMeta.currentVersion, resolution: resolution,
+            version: BlockMeta.currentVersion, resolution: resolution, parent: parent,
             files: [
                 "chunks": .init(size: chunkFile.bytes.count, crc32c: CRC32C.checksum(chunkFile.bytes)),
                 "index": .init(size: index.count, crc32c: CRC32C.checksum(index)),

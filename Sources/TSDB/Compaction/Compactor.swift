@@ -9,6 +9,7 @@ public struct CompactionReport: Sendable, Equatable {
     public var blocksDeletedByRetention = 0
     public var walSegmentsFolded = 0
     public var samplesDeletedByRetentionRules = 0
+    public var rollupsWritten = 0
 }
 
 extension Store {
@@ -33,11 +34,13 @@ extension Store {
         try mergeBlocks(now: now, report: &report)
         try applyRetention(report: &report)
         try applyRetentionRules(now: now, report: &report)
+        try downsample(report: &report)
         if report != CompactionReport() {
             state.withLock { $0.compactions += 1 }
             logger.info("compaction", metadata: [
                 "cut": "\(report.headBlocksCut)", "merged": "\(report.blocksMerged)",
                 "retention_deleted": "\(report.blocksDeletedByRetention)", "wal_segments_folded": "\(report.walSegmentsFolded)",
+                "rollups_written": "\(report.rollupsWritten)",
             ])
         }
         return report
@@ -135,10 +138,14 @@ extension Store {
             let newest = max(state.blocks.map(\.meta.maxTime).max() ?? .min, state.head.timeRange?.max ?? .min)
             var doomed = state.blocks.filter { newest != .min && $0.meta.maxTime <= newest - options.retention }
             if options.retentionSize > 0 {
-                var total = state.blocks.reduce(0) { $0 + $1.sizeOnDisk } + (state.wal?.size() ?? 0)
+                // A block's rollups go with it, so they count with it.
+                func size(_ block: Block) -> Int {
+                    state.rollups.reduce(block.sizeOnDisk) { $1.meta.parent == block.meta.ulid ? $0 + $1.sizeOnDisk : $0 }
+                }
+                var total = (state.blocks + state.rollups).reduce(0) { $0 + $1.sizeOnDisk } + (state.wal?.size() ?? 0)
                 for block in state.blocks where total > options.retentionSize {
                     if !doomed.contains(where: { $0 === block }) { doomed.append(block) }
-                    total -= block.sizeOnDisk
+                    total -= size(block)
                 }
             }
             state.blocks.removeAll { block in doomed.contains { $0 === block } }

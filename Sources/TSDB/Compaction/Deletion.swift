@@ -36,6 +36,8 @@ extension Store {
             report.blockSamples += try rewrite(block, deleting: matchers, mint: mint, maxt: maxt, now: now)
             report.blocksRewritten += 1
         }
+        // Rollups of rewritten blocks still hold the deleted samples.
+        if report.blocksRewritten > 0 { pruneOrphanRollups() }
         return report
     }
 

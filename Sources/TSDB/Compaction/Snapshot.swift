@@ -20,7 +20,7 @@ extension Store {
         }
         try FileIO.makeDirectory(directory + "/blocks")
         let (blocks, head) = state.withLock { state in
-            (state.blocks, state.head.samples(from: .min, before: .max))
+            (state.blocks + state.rollups, state.head.samples(from: .min, before: .max))
         }
         for block in blocks {
             let name = URL(fileURLWithPath: block.path).lastPathComponent

@@ -18,10 +18,13 @@ public struct SelectHints: Sendable, Equatable {
     public var step: Int64
     /// Only the label sets are wanted (the series API), no samples.
     public var seriesOnly: Bool
+    /// Per-window aggregates wanted instead of raw samples where a rollup covers the range.
+    public var rollup: RollupRequest?
 
-    public init(step: Int64 = 0, seriesOnly: Bool = false) {
+    public init(step: Int64 = 0, seriesOnly: Bool = false, rollup: RollupRequest? = nil) {
         self.step = step
         self.seriesOnly = seriesOnly
+        self.rollup = rollup
     }
 }
 
@@ -33,10 +36,14 @@ public struct StoredSeries: Sendable {
     public let ref: SeriesRef
     public let labels: Labels
     public let samples: SampleCursor
+    /// Whether some of `samples` are rollup windows (only with ``SelectHints/rollup``): then
+    /// for ``RollupAggregate/count`` every value is a count, raw samples reading as 1.
+    public let readsRollups: Bool
 
-    public init(ref: SeriesRef, labels: Labels, samples: SampleCursor) {
+    public init(ref: SeriesRef, labels: Labels, samples: SampleCursor, readsRollups: Bool = false) {
         self.ref = ref
         self.labels = labels
         self.samples = samples
+        self.readsRollups = readsRollups
     }
 }

@@ -35,6 +35,12 @@ public struct SampleCursor: Sendable {
         self.init(chunks: [], tail: samples, mint: .min, maxt: .max)
     }
 
+    /// Over samples decoded already, with the error decoding them met.
+    init(_ samples: ArraySlice<Sample>, error: ChunkError?) {
+        self.init(samples)
+        self.error = error
+    }
+
     /// Merges sources that may overlap in time (out-of-order data, overlapping blocks):
     /// decodes them all and keeps one sample per timestamp, the later source winning.
     static func merging(_ sources: [[EncodedChunk]], tail: ArraySlice<Sample>, mint: Int64, maxt: Int64) -> SampleCursor {
