@@ -13,9 +13,14 @@ public struct StoreAnalysis: Codable, Sendable {
         public var chunks: Int
         public var bytes: Int
         public var bytesPerSample: Double
+        /// Window (ms) of a rollup's points; 0 for raw blocks.
+        public var resolution: Int64
     }
 
+    /// Raw blocks; the totals below count only these.
     public var blocks: [BlockEntry]
+    /// Downsampled blocks (rollups of old raw blocks).
+    public var rollups: [BlockEntry]
     public var blockSamples: Int
     public var blockBytes: Int
     public var blockBytesPerSample: Double
@@ -27,12 +32,18 @@ public struct StoreAnalysis: Codable, Sendable {
     public init(path: String) throws(StorageError) {
         let store = try Store(options: StoreOptions(path: path, walSync: .none))
         defer { try? store.close() }
-        let (metas, sizes) = store.state.withLock { state in (state.blocks.map(\.meta), state.blocks.map(\.sizeOnDisk)) }
-        blocks = zip(metas, sizes).map { meta, bytes in
-            BlockEntry(ulid: meta.ulid, minTime: meta.minTime, maxTime: meta.maxTime, level: meta.compaction.level,
-                       series: meta.stats.numSeries, samples: meta.stats.numSamples, chunks: meta.stats.numChunks, bytes: bytes,
-                       bytesPerSample: meta.stats.numSamples == 0 ? 0 : Double(bytes) / Double(meta.stats.numSamples))
+        func entries(_ blocks: [Block]) -> [BlockEntry] {
+            blocks.map { block in
+                let meta = block.meta, bytes = block.sizeOnDisk
+                return BlockEntry(ulid: meta.ulid, minTime: meta.minTime, maxTime: meta.maxTime, level: meta.compaction.level,
+                                  series: meta.stats.numSeries, samples: meta.stats.numSamples, chunks: meta.stats.numChunks, bytes: bytes,
+                                  bytesPerSample: meta.stats.numSamples == 0 ? 0 : Double(bytes) / Double(meta.stats.numSamples),
+                                  resolution: meta.resolution)
+            }
         }
+        let (raw, rolled) = store.state.withLock { state in (state.blocks, state.rollups) }
+        blocks = entries(raw)
+        rollups = entries(rolled)
         blockSamples = blocks.reduce(0) { $0 + $1.samples }
         blockBytes = blocks.reduce(0) { $0 + $1.bytes }
         blockBytesPerSample = blockSamples == 0 ? 0 : Double(blockBytes) / Double(blockSamples)

@@ -80,7 +80,7 @@ struct TSDBCommand: ParsableCommand {
                 let store = try Store(options: StoreOptions(path: dataDir, walSync: .always))
                 let report = try store.compact(now: TSDBCommand.now(), force: true)
                 try store.close()
-                print("cut \(report.headBlocksCut) block(s) from the head, merged \(report.blocksMerged), deleted \(report.blocksDeletedByRetention) by retention; \(store.blocks.count) block(s) now")
+                print("cut \(report.headBlocksCut) block(s) from the head, merged \(report.blocksMerged), deleted \(report.blocksDeletedByRetention) by retention, wrote \(report.rollupsWritten) rollup(s); \(store.blocks.count) block(s) now")
             } catch {
                 throw fail("\(error)")
             }
@@ -116,6 +116,9 @@ struct TSDBCommand: ParsableCommand {
                       String(b.samples).padding(toLength: 10, withPad: " ", startingAt: 0),
                       String(b.bytes).padding(toLength: 11, withPad: " ", startingAt: 0),
                       String(format: "%.3f", b.bytesPerSample))
+            }
+            for r in analysis.rollups {
+                print("rollup \(r.ulid) of \(Import.time(r.minTime))..\(Import.time(r.maxTime)) at \(r.resolution / 60_000)m: \(r.series) series, \(r.samples) points, \(r.bytes) bytes")
             }
             print("head: \(analysis.headSeries) series, \(analysis.headSamples) samples, WAL \(analysis.walBytes) bytes")
             print("blocks: \(analysis.blocks.count), \(analysis.blockSamples) samples, \(analysis.blockBytes) bytes, \(String(format: "%.3f", analysis.blockBytesPerSample)) bytes/sample")

@@ -138,6 +138,29 @@ struct ConfigLoaderTests {
         #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml: "storage:\n  retention_rules:\n    - match: 'x'\n", source: "s.yml") }
     }
 
+    @Test func downsamplingLevels() throws {
+        #expect(try ConfigLoader.parse(yaml: "storage:\n  path: d\n", source: "s.yml").storeOptions.downsampling == DownsamplingLevel.defaults)
+        let config = try ConfigLoader.parse(yaml: "storage:\n  downsampling:\n    - resolution: 10m\n      after: 2d\n", source: "s.yml")
+        #expect(config.storeOptions.downsampling == [DownsamplingLevel(resolution: 600_000, after: 2 * 86_400_000)])
+        #expect(try ConfigLoader.parse(yaml: "storage:\n  downsampling: []\n", source: "s.yml").storeOptions.downsampling.isEmpty)
+        for (yaml, reason) in [
+            ("storage:\n  downsampling:\n    - resolution: 7m\n      after: 2d\n", "divide a day"),
+            ("storage:\n  downsampling:\n    - resolution: 30s\n      after: 2d\n", "at least 1m"),
+            ("storage:\n  downsampling:\n    - resolution: 5m\n", "needs 'after'"),
+            ("storage:\n  downsampling:\n    - resolution: 5m\n      after: 1d\n    - resolution: 5m\n      after: 2d\n", "already"),
+            ("storage:\n  downsampling:\n    - resolution: 5m\n      after: 1d\n      keep: max\n", "keep"),
+            ("storage:\n  downsampling: 5m\n", "expected a list"),
+        ] {
+            do {
+                _ = try ConfigLoader.parse(yaml: yaml, source: "s.yml")
+                Issue.record("accepted:\n\(yaml)")
+            } catch {
+                #expect(error.description.contains(reason), "\(error)")
+                #expect(error.line != nil, "\(error)")
+            }
+        }
+    }
+
     @Test func invalidYAMLIsRefused() {
         #expect(throws: ConfigError.self) { try ConfigLoader.parse(yaml: "server:\n  listen: [unclosed\n", source: "s.yml") }
         do {

@@ -249,6 +249,22 @@ public enum ConfigLoader {
             try rule.finish()
             config.storage.retentionRules.append(RetentionRule(matchers: vs.matchers, retention: retention))
         }
+        if m.has("downsampling") {
+            config.storage.downsampling = []
+            for (index, node) in try m.sequence("downsampling").enumerated() {
+                let level = try ConfigMapping(node, source: m.source, path: m.keyPath("downsampling[\(index)]"))
+                guard let resolution = try level.duration("resolution") else { throw level.error("resolution", "a downsampling level needs a 'resolution'") }
+                guard let after = try level.duration("after") else { throw level.error("after", "a downsampling level needs 'after', the age of the data it rolls up") }
+                guard resolution >= 60_000, 86_400_000 % resolution == 0 else {
+                    throw level.error("resolution", "must be at least 1m and divide a day evenly, so windows line up with queries' steps")
+                }
+                guard !config.storage.downsampling.contains(where: { $0.resolution == resolution }) else {
+                    throw level.error("resolution", "another level has this resolution already")
+                }
+                try level.finish()
+                config.storage.downsampling.append(DownsamplingLevel(resolution: resolution, after: after))
+            }
+        }
         let interval = try m.duration("wal_sync_interval") ?? 1000
         if let (policy, fail) = try m.scalar("wal_sync") {
             switch policy {

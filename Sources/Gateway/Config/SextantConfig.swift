@@ -54,6 +54,8 @@ public struct SextantConfig: Sendable, Equatable {
         public var outOfOrderWindow: Int64 = 0
         /// Shorter retention for the series a selector matches.
         public var retentionRules: [RetentionRule] = []
+        /// Rollups of old blocks (`storage.downsampling`).
+        public var downsampling = DownsamplingLevel.defaults
     }
 
     public struct Catalog: Sendable, Equatable {
@@ -89,6 +91,7 @@ public struct SextantConfig: Sendable, Equatable {
         var options = StoreOptions(path: storage.path, walSync: storage.walSync, outOfOrderWindow: storage.outOfOrderWindow,
                                    retention: storage.retentionTime, retentionSize: storage.retentionSize)
         options.retentionRules = storage.retentionRules
+        options.downsampling = storage.downsampling
         return options
     }
 
