@@ -80,6 +80,7 @@ let package = Package(
         suite("BytesPerSample"),
         suite("Select"),
         suite("QueryRange", extra: [.product(name: "Query", package: "sextant")]),
+        suite("Downsampling", extra: [.product(name: "Query", package: "sextant")]),
         suite("WALReplay"),
         suite("CollectorParsing", extra: [.product(name: "Collector", package: "sextant")]),
         suite("AlertingBenchmarks", extra: [
