@@ -19,6 +19,8 @@ import TSDB
 let analyzedMilliBytes = BenchmarkMetric.custom("bytes/sample ×1000 (analyze)", polarity: .prefersSmaller, useScalingFactor: false)
 let directoryMilliBytes = BenchmarkMetric.custom("bytes/sample ×1000 (block dirs)", polarity: .prefersSmaller, useScalingFactor: false)
 let blockCount = BenchmarkMetric.custom("blocks", polarity: .prefersSmaller, useScalingFactor: false)
+/// The same chunks laid out with each distinct timestamp column once per block (measured, not written).
+let sharedMilliBytes = BenchmarkMetric.custom("bytes/sample ×1000 (shared timestamps)", polarity: .prefersSmaller, useScalingFactor: false)
 
 let dataOptions = GeneratorOptions(targets: 20, seriesPerTarget: 100)
 let hours = 24.0
@@ -30,6 +32,12 @@ func measure(_ benchmark: Benchmark, path: String, totalSamples: Int) throws {
     benchmark.measurement(analyzedMilliBytes, Int((analysis.blockBytesPerSample * 1000).rounded()))
     benchmark.measurement(directoryMilliBytes, Int((Double(directoryBytes) / Double(totalSamples) * 1000).rounded()))
     benchmark.measurement(blockCount, analysis.blocks.count)
+    let sharing = try StoreAnalysis.timestampSharing(path: path)
+    benchmark.measurement(sharedMilliBytes, Int((sharing.sharedBytesPerSample * 1000).rounded()))
+    note("BytesPerSample: timestamp columns \(sharing.timestampBytes) of \(sharing.chunkBytes) encoded chunk bytes, "
+        + "\(sharing.distinctTimestampBytes) if each distinct column were kept once; chunk pages compressed: "
+        + "\(sharing.compressedBytes) bytes (\(sharing.bytesPerSample) B/sample), with shared timestamp columns "
+        + "\(sharing.sharedCompressedBytes) bytes (\(sharing.sharedBytesPerSample) B/sample)")
     note("BytesPerSample: \(analysis.blocks.count) blocks, \(analysis.blockSamples) samples, \(analysis.blockBytes) bytes "
         + "(analyze: \(analysis.blockBytesPerSample) B/sample; block dirs \(directoryBytes) bytes: \(Double(directoryBytes) / Double(totalSamples)) B/sample)")
     for block in analysis.blocks {
@@ -43,8 +51,8 @@ func measure(_ benchmark: Benchmark, path: String, totalSamples: Int) throws {
 
 let benchmarks: @Sendable () -> Void = {
     let configuration = Benchmark.Configuration(
-        metrics: [.wallClock, .peakMemoryResident, analyzedMilliBytes, directoryMilliBytes, blockCount],
-        units: [analyzedMilliBytes: .count, directoryMilliBytes: .count, blockCount: .count],
+        metrics: [.wallClock, .peakMemoryResident, analyzedMilliBytes, directoryMilliBytes, sharedMilliBytes, blockCount],
+        units: [analyzedMilliBytes: .count, directoryMilliBytes: .count, sharedMilliBytes: .count, blockCount: .count],
         warmupIterations: 0,
         maxDuration: .seconds(1),
         maxIterations: 1
