@@ -82,6 +82,7 @@ let package = Package(
         suite("QueryRange", extra: [.product(name: "Query", package: "sextant")]),
         suite("Downsampling", extra: [.product(name: "Query", package: "sextant")]),
         suite("WALReplay"),
+        suite("HeadMemory"),
         suite("CollectorParsing", extra: [.product(name: "Collector", package: "sextant")]),
         suite("AlertingBenchmarks", extra: [
             .product(name: "Query", package: "sextant"),

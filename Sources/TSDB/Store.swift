@@ -50,20 +50,15 @@ public final class Store: Sendable {
         let blocksEnd = blocks.map(\.meta.maxTime).max() ?? .min
 
         var head = Head()
-        let window = options.outOfOrderWindow
+        // Replay is lenient: a sample the live head would now refuse was refused then too.
+        let window = max(options.outOfOrderWindow, .max / 4)
+        let threads = min(8, ProcessInfo.processInfo.activeProcessorCount)
+        // Samples are held back and applied grouped by series (see HeadReplayBatch).
+        var batch = HeadReplayBatch(minTime: blocksEnd)
         let report = try WAL.replay(directory: options.path + "/wal") { record in
-            switch record {
-            case .series(let entries):
-                for entry in entries { head.restore(entry.ref, entry.labels) }
-            case .samples(let entries):
-                for entry in entries where head[entry.ref] != nil && entry.timestamp >= blocksEnd {
-                    // Replay is lenient: a sample the live head would now refuse was refused then too.
-                    _ = head.insert(entry.ref, entry.timestamp, entry.value, window: max(window, .max / 4))
-                }
-            case .deletion(let matchers, let mint, let maxt):
-                _ = head.delete(matchers, mint: mint, maxt: maxt)
-            }
+            head.replay(record, batch: &batch, window: window, threads: threads)
         }
+        head.replay(&batch, window: window, threads: threads)
         head.minValidTime = blocksEnd
         if let corruption = report.corruption {
             logger.error("WAL damaged; recovered what preceded it", metadata: ["detail": "\(corruption)"])

@@ -14,6 +14,12 @@ struct BitWriter {
     /// Bits written so far, counting the bytes the writer started with.
     var bitCount: Int { bytes.count * 8 + pendingCount }
 
+    /// Bytes that can be written before the buffer grows.
+    var spareCapacity: Int { bytes.capacity - bytes.count }
+
+    /// Grows the buffer to hold at least `capacity` bytes in all.
+    mutating func reserveCapacity(_ capacity: Int) { bytes.reserveCapacity(capacity) }
+
     @inline(__always)
     mutating func writeBit(_ bit: Bool) {
         write(bit ? 1 : 0, bits: 1)

@@ -174,7 +174,12 @@ enum DecimalColumn {
             scratch.append(try PackedInts.readVarint(&reader, "first mantissa"))
             try PackedInts.decode(count: k - 1, from: &reader, into: &scratch)
             scratch.withUnsafeMutableBufferPointer { m in
-                for i in 1..<k { m[i] = m[i - 1] &+ m[i] }
+                // The running sum kept in a register, not reloaded from the element before.
+                var sum = m[0]
+                for i in 1..<k {
+                    sum = sum &+ m[i]
+                    m[i] = sum
+                }
             }
         default:
             let first = try PackedInts.readVarint(&reader, "first mantissa")
@@ -184,9 +189,11 @@ enum DecimalColumn {
             try PackedInts.decode(count: k - 2, from: &reader, into: &scratch)
             var delta = firstDelta
             scratch.withUnsafeMutableBufferPointer { m in
+                var value = m[1]
                 for i in 2..<max(k, 2) {
                     delta = delta &+ m[i]
-                    m[i] = m[i - 1] &+ delta
+                    value = value &+ delta
+                    m[i] = value
                 }
             }
         }

@@ -293,12 +293,18 @@ enum PackedInts {
         if width == 0 {
             out.append(contentsOf: repeatElement(0, count: n))
         } else if width <= 56 {
-            unpack(count: n, width: width, from: reader.bytes, at: reader.offset, into: &out)
+            if !hasExceptions {
+                // No high bits to patch in first: base and divisor applied while unpacking.
+                unpack(count: n, width: width, base: base, divisor: Int64(bitPattern: gcd), from: reader.bytes, at: reader.offset, into: &out)
+            } else {
+                unpack(count: n, width: width, from: reader.bytes, at: reader.offset, into: &out)
+            }
             let bits = n * width
             if bits % 8 != 0 && reader.bytes[reader.offset + packedBytes - 1] & (0xFF >> UInt8(bits % 8)) != 0 {
                 throw ChunkDecodingFailure(.malformed, at: reader.offset + packedBytes - 1, "non-zero padding bits after a packed column")
             }
             reader.offset += packedBytes
+            if !hasExceptions { return }
         } else {
             let bytes = reader.bytes
             var position = reader.offset
@@ -352,6 +358,38 @@ enum PackedInts {
         out.withUnsafeMutableBufferPointer { values in
             for i in start..<(start + n) {
                 values[i] = base &+ unzigzag(UInt64(bitPattern: values[i])) &* divisor
+            }
+        }
+    }
+
+    /// ``unpack(count:width:from:at:into:)`` with each value `u` stored as `base + zigzag⁻¹(u) ×
+    /// divisor`, as ``decodePlain`` computes it afterwards when there are exceptions.
+    private static func unpack(count n: Int, width: Int, base: Int64, divisor: Int64, from bytes: UnsafeRawBufferPointer,
+                               at offset: Int, into out: inout [Int64]) {
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: n))
+        let drop = UInt64(64 - width)
+        out.withUnsafeMutableBufferPointer { values in
+            let values = values.baseAddress! + start
+            var bit = 0
+            var i = 0
+            let lastWholeWord = bytes.count - 8
+            // While 8 bytes remain from the value's first byte: one unaligned load. The last
+            // value starting in a whole word bounds the fast loop, so it needs no check.
+            let wholeWordValues = lastWholeWord < offset ? 0 : min(n, ((lastWholeWord - offset) * 8 + 7) / width + 1)
+            while i < wholeWordValues {
+                let word = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset + bit >> 3, as: UInt64.self))
+                values[i] = base &+ unzigzag((word &<< UInt64(bit & 7)) &>> drop) &* divisor
+                bit += width
+                i += 1
+            }
+            while i < n {
+                let byte = offset + bit >> 3
+                var word: UInt64 = 0
+                for k in 0..<8 { word = word << 8 | (byte + k < bytes.count ? UInt64(bytes[byte + k]) : 0) }
+                values[i] = base &+ unzigzag((word &<< UInt64(bit & 7)) &>> drop) &* divisor
+                bit += width
+                i += 1
             }
         }
     }

@@ -115,14 +115,26 @@ enum TimestampColumn {
         case .deltas:
             out.append(minTime)
             try PackedInts.decode(count: n - 1, from: &reader, into: &out)
-            for i in 1..<n { out[i] = out[i - 1] &+ out[i] }
+            out.withUnsafeMutableBufferPointer { t in
+                var time = minTime
+                for i in 1..<n {
+                    time = time &+ t[i]
+                    t[i] = time
+                }
+            }
         case .grid, .averageGrid:
             let step = mode == .grid
                 ? try PackedInts.readVarint(&reader, "grid step")
                 : averageStep(span: UInt64(bitPattern: maxTime &- minTime), intervals: UInt64(n - 1))
             out.append(minTime)
             try PackedInts.decode(count: n - 1, from: &reader, into: &out)
-            for i in 1..<n { out[i] = minTime &+ Int64(i) &* step &+ out[i] }
+            out.withUnsafeMutableBufferPointer { t in
+                var grid = minTime
+                for i in 1..<n {
+                    grid = grid &+ step
+                    t[i] = grid &+ t[i]
+                }
+            }
         }
     }
 }

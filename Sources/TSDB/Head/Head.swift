@@ -1,3 +1,5 @@
+import Dispatch
+
 /// The in-memory part of the store: every series and its newest samples, plus postings.
 /// Lives inside the store's mutex; never shared outside it.
 struct Head {
@@ -66,17 +68,38 @@ struct Head {
     }
 
     /// Recreates a series from the WAL under the ref it was logged with.
+    ///
+    /// Refs need not come in ascending order: a series is logged by the first commit that
+    /// uses it, not when an append creates it, so a series created by a rolled-back batch is
+    /// logged after younger ones. And the same labels may come again under a newer ref: the
+    /// head removed the series while it held no sample (all cut into blocks, refused or
+    /// deleted) and a later append created it anew; its samples are under the newer ref.
     mutating func restore(_ ref: SeriesRef, _ labels: Labels) {
-        if refsByLabels[labels] != nil { return }
-        // Refs are dense and ascending in the log; fill any gap left by an unlogged series
-        // so indices keep matching refs.
-        while series.count + 1 < Int(ref.rawValue) {
+        let index = Int(ref.rawValue) - 1
+        guard index >= 0 else { return }
+        if let existing = refsByLabels[labels] {
+            let old = Int(existing.rawValue) - 1
+            guard existing != ref, series[old].isEmpty else { return }
+            refsByLabels[labels] = nil
+            postings.remove([existing])
+            series[old] = MemSeries(ref: existing, labels: .empty, logged: true)
+            emptySlots += 1
+        }
+        // Fill any gap left by a series not logged (yet) so indices keep matching refs.
+        while series.count < index {
             let filler = SeriesRef(UInt64(series.count + 1))
             series.append(MemSeries(ref: filler, labels: .empty, logged: true))
             emptySlots += 1
         }
-        guard series.count + 1 == Int(ref.rawValue) else { return }
-        insertSeries(ref, labels, logged: true)
+        if index == series.count {
+            insertSeries(ref, labels, logged: true)
+        } else if series[index].labels.isEmpty {
+            series[index] = MemSeries(ref: ref, labels: labels, logged: true)
+            emptySlots -= 1
+            refsByLabels[labels] = ref
+            postings.add(ref, labels)
+            counters.seriesCreated += 1
+        }
     }
 
     private mutating func insertSeries(_ ref: SeriesRef, _ labels: Labels, logged: Bool) {
@@ -94,15 +117,71 @@ struct Head {
         let result: Result<MemSeries.Insertion, AppendError> = t < minValidTime
             ? .failure(.tooOld(series[Int(ref.rawValue) - 1].labels, timestamp: t, minValid: minValidTime))
             : series[Int(ref.rawValue) - 1].insert(t, v, window: window)
-        switch result {
-        case .success(.appended), .success(.inserted): counters.samplesAppended += 1
-        case .success(.duplicate): break
-        case .failure(.outOfOrder), .failure(.tooOld): counters.outOfOrderRejected += 1
-        case .failure(.duplicateTimestamp): counters.duplicateRejected += 1
-        case .failure: break
-        }
-        if case .success(.inserted) = result { counters.outOfOrderAccepted += 1 }
+        counters.count(result)
         return result
+    }
+
+    /// Applies one record read from the WAL. Sample records wait in `batch` until it is full,
+    /// a deletion comes (it removes what preceded it) or the log ends: the caller then applies
+    /// the rest with ``replay(_:window:threads:)``. Series records go in at once, since later
+    /// sample records name them (after the batch when they replace a slot). Samples of unknown refs and those older than the batch's
+    /// `minTime` are skipped.
+    mutating func replay(_ record: WALRecord, batch: inout HeadReplayBatch, window: Int64, threads: Int) {
+        switch record {
+        case .series(let entries):
+            // A record that replaces a series slot (a gap left for a series logged late, or
+            // labels logged again under a newer ref) must see the samples before it applied.
+            if !batch.isEmpty && entries.contains(where: { Int($0.ref.rawValue) - 1 < series.count || refsByLabels[$0.labels] != nil }) {
+                replay(&batch, window: window, threads: threads)
+            }
+            for entry in entries { restore(entry.ref, entry.labels) }
+        case .samples(let entries):
+            batch.add(entries, seriesCount: series.count)
+            if batch.isFull { replay(&batch, window: window, threads: threads) }
+        case .deletion(let matchers, let mint, let maxt):
+            replay(&batch, window: window, threads: threads)
+            _ = delete(matchers, mint: mint, maxt: maxt)
+        }
+    }
+
+    /// Applies a batch of sample records read from the WAL (see ``HeadReplayBatch``): series
+    /// by series in ref order, the refs split into `threads` ranges of about equal sample
+    /// counts, each applied on its own thread. Same outcome and counters as inserting the
+    /// samples one by one in log order (`minValidTime` is not applied: the batch skipped
+    /// samples older than the blocks already).
+    mutating func replay(_ batch: inout HeadReplayBatch, window: Int64, threads: Int) {
+        guard !batch.isEmpty else { return }
+        let grouping = batch.take()
+        let starts = grouping.starts
+        let total = grouping.sampleCount
+        let indexCount = starts.count - 1
+        precondition(indexCount <= series.count, "replay batch names series the head does not have")
+        // Below this, starting threads costs more than it saves.
+        let threads = total < 1 << 16 ? 1 : max(1, threads)
+        var bounds = [0]
+        for k in 1..<threads {
+            let target = total / threads * k
+            bounds.append(min(indexCount, starts.partitioningIndex { $0 >= target }))
+        }
+        bounds.append(indexCount)
+        let samples = UnsafeMutableBufferPointer<Sample>.allocate(capacity: total)
+        defer { samples.deallocate() }
+        var shardCounters = [HeadCounters](repeating: HeadCounters(), count: threads)
+        series.withUnsafeMutableBufferPointer { series in
+            starts.withUnsafeBufferPointer { starts in
+                shardCounters.withUnsafeMutableBufferPointer { shardCounters in
+                    let work = ReplayShards(
+                        grouping: grouping, series: series, samples: samples, starts: starts, bounds: bounds,
+                        counters: shardCounters, window: window)
+                    if threads == 1 {
+                        work.run(0)
+                    } else {
+                        DispatchQueue.concurrentPerform(iterations: threads) { work.run($0) }
+                    }
+                }
+            }
+        }
+        for shard in shardCounters { counters.add(shard) }
     }
 
     mutating func count(_ error: AppendError) {
@@ -210,6 +289,36 @@ struct Head {
     }
 }
 
+/// One pass of ``Head/replay(_:window:threads:)``: shard `k` groups the samples of series
+/// indices `bounds[k]..<bounds[k + 1]` into its part of `samples`, then applies them.
+///
+/// `@unchecked Sendable`: it holds pointers into the head's series array and the grouped
+/// buffer, which outlive the pass (`concurrentPerform` returns when every shard has
+/// finished). Shards write disjoint ranges of series, of `samples` and their own slot of
+/// `counters`; series share no mutable storage with each other; the records and starts are
+/// only read.
+private struct ReplayShards: @unchecked Sendable {
+    let grouping: HeadReplayGrouping
+    let series: UnsafeMutableBufferPointer<MemSeries>
+    let samples: UnsafeMutableBufferPointer<Sample>
+    let starts: UnsafeBufferPointer<Int>
+    let bounds: [Int]
+    let counters: UnsafeMutableBufferPointer<HeadCounters>
+    let window: Int64
+
+    func run(_ shard: Int) {
+        let indices = bounds[shard]..<bounds[shard + 1]
+        grouping.group(indices, into: samples)
+        var counted = HeadCounters()
+        for index in indices {
+            let lower = starts[index], upper = starts[index + 1]
+            guard lower < upper else { continue }
+            series[index].replay(UnsafeBufferPointer(rebasing: samples[lower..<upper]), window: window, counters: &counted)
+        }
+        counters[shard] = counted
+    }
+}
+
 /// Monotonic counters the head keeps for `/metrics`.
 public struct HeadCounters: Sendable, Equatable {
     public var seriesCreated = 0
@@ -220,4 +329,30 @@ public struct HeadCounters: Sendable, Equatable {
     public var invalidLabelsRejected = 0
     /// Series removed from the head after all their samples went to blocks.
     public var seriesRemoved = 0
+}
+
+extension HeadCounters {
+    /// Counts the outcome of placing one sample.
+    mutating func count(_ result: Result<MemSeries.Insertion, AppendError>) {
+        switch result {
+        case .success(.appended): samplesAppended += 1
+        case .success(.inserted):
+            samplesAppended += 1
+            outOfOrderAccepted += 1
+        case .success(.duplicate): break
+        case .failure(.outOfOrder), .failure(.tooOld): outOfOrderRejected += 1
+        case .failure(.duplicateTimestamp): duplicateRejected += 1
+        case .failure: break
+        }
+    }
+
+    mutating func add(_ other: HeadCounters) {
+        seriesCreated += other.seriesCreated
+        samplesAppended += other.samplesAppended
+        outOfOrderAccepted += other.outOfOrderAccepted
+        outOfOrderRejected += other.outOfOrderRejected
+        duplicateRejected += other.duplicateRejected
+        invalidLabelsRejected += other.invalidLabelsRejected
+        seriesRemoved += other.seriesRemoved
+    }
 }

@@ -54,8 +54,30 @@ struct MemSeries {
         if t == newest.timestamp { return .success(.duplicate) }
         let index = outOfOrder.partitioningIndex { $0.timestamp >= t }
         if index < outOfOrder.count && outOfOrder[index].timestamp == t { return .success(.duplicate) }
+        if inOrderValue(at: t) != nil { return .success(.duplicate) }
         outOfOrder.insert(Sample(t, v), at: index)
         return .success(.inserted)
+    }
+
+    /// Places samples read back from the WAL, in log order, each with the outcome `insert`
+    /// gives it, and counts them as ``Head/insert(_:_:_:window:)`` does. The in-order case,
+    /// nearly every sample, goes straight to the open chunk: the live head checked it already.
+    mutating func replay(_ samples: UnsafeBufferPointer<Sample>, window: Int64, counters: inout HeadCounters) {
+        var appended = 0
+        for sample in samples {
+            if let newest = last, sample.timestamp <= newest.timestamp {
+                counters.count(insert(sample.timestamp, sample.value, window: window))
+                continue
+            }
+            if open.count >= Self.samplesPerChunk {
+                chunks.append(open.snapshot())
+                open = XORChunkAppender()
+            }
+            open.append(sample.timestamp, sample.value)
+            last = sample
+            appended += 1
+        }
+        counters.samplesAppended += appended
     }
 
     /// Why `insert` would refuse the sample, if it would.
@@ -68,6 +90,25 @@ struct MemSeries {
         let index = outOfOrder.partitioningIndex { $0.timestamp >= t }
         if index < outOfOrder.count && outOfOrder[index].timestamp == t && outOfOrder[index].value.bitPattern != v.bitPattern {
             return .duplicateTimestamp(labels, timestamp: t)
+        }
+        // An out-of-order sample may land on an older in-order one, not only on the newest.
+        if let existing = inOrderValue(at: t), existing.bitPattern != v.bitPattern {
+            return .duplicateTimestamp(labels, timestamp: t)
+        }
+        return nil
+    }
+
+    /// The value of the in-order sample at `t`, if there is one. Only out-of-order appends
+    /// ask, so decoding the one chunk that spans `t` is affordable.
+    private func inOrderValue(at t: Int64) -> Double? {
+        var candidates = chunks.filter { $0.minTime <= t && $0.maxTime >= t }
+        if open.count > 0 {
+            let snapshot = open.snapshot()
+            if snapshot.minTime <= t { candidates.append(snapshot) }
+        }
+        for chunk in candidates {
+            var it = ChunkIterator(chunk)
+            if let s = it.seek(t), s.timestamp == t { return s.value }
         }
         return nil
     }

@@ -8,9 +8,19 @@ struct Postings {
     private(set) var all: [SeriesRef] = []
 
     mutating func add(_ ref: SeriesRef, _ labels: Labels) {
-        all.append(ref)
+        Self.insert(ref, into: &all)
         for label in labels {
-            byName[label.name, default: [:]][ExactString(label.value), default: []].append(ref)
+            Self.insert(ref, into: &byName[label.name, default: [:]][ExactString(label.value), default: []])
+        }
+    }
+
+    /// Appends, or inserts in place a ref older than the newest: WAL replay restores a series
+    /// when its record comes, which may be after younger series' records.
+    private static func insert(_ ref: SeriesRef, into list: inout [SeriesRef]) {
+        if let last = list.last, last.rawValue > ref.rawValue {
+            list.insert(ref, at: list.partitioningIndex { $0.rawValue > ref.rawValue })
+        } else {
+            list.append(ref)
         }
     }
 

@@ -120,8 +120,25 @@ public struct SampleCursor: Sendable {
         while batch.count == before && chunkIndex < chunks.count {
             let chunk = chunks[chunkIndex]
             chunkIndex += 1
-            if chunk.encoding == .xor || chunk.minTime < mint || chunk.maxTime > maxt {
-                // Bit by bit anyway, or clipped at an edge of the range: sample by sample.
+            if chunk.encoding == .xor {
+                let start = batch.count
+                switch XORChunkDecoder.decodeAll(chunk, mint: mint, maxt: maxt, into: &batch) {
+                case .complete:
+                    continue
+                case .passedMaxt:
+                    chunkIndex = chunks.count
+                    tailIndex = tail.endIndex
+                    continue
+                case .failed:
+                    // Again sample by sample, which keeps the samples before the error and reports it.
+                    batch.removeSubrange(start...)
+                    iterator = ChunkIterator(chunk)
+                    drainIterator(into: &batch)
+                    continue
+                }
+            }
+            if chunk.minTime < mint || chunk.maxTime > maxt {
+                // Clipped at an edge of the range: sample by sample.
                 iterator = ChunkIterator(chunk)
                 drainIterator(into: &batch)
                 continue
@@ -133,8 +150,13 @@ public struct SampleCursor: Sendable {
                 self.error = error.error(encoding: chunk.encoding.rawValue)
                 continue
             }
-            batch.reserveCapacity(batch.count + decodedTimes.count)
-            for i in decodedTimes.indices { batch.append(Sample(decodedTimes[i], decodedValues[i])) }
+            let count = decodedTimes.count
+            batch.reserveCapacity(batch.count + count)
+            decodedTimes.withUnsafeBufferPointer { times in
+                decodedValues.withUnsafeBufferPointer { values in
+                    for i in 0..<count { batch.append(Sample(times[i], values[i])) }
+                }
+            }
         }
         if batch.count == before {
             while let s = nextFromTail() { batch.append(s) }
