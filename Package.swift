@@ -131,11 +131,11 @@ let package = Package(
         ),
         // Real peers for tests: child processes on loopback (an HTTP receiver, …).
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["http_receiver.py", "smtp_sink.py"], swiftSettings: swiftSettings),
-        .testTarget(name: "TSDBTests", dependencies: ["TSDB"], swiftSettings: swiftSettings),
-        .testTarget(name: "QueryTests", dependencies: ["Query"], exclude: ["testdata"], swiftSettings: swiftSettings),
-        .testTarget(name: "CollectorTests", dependencies: ["Collector"], swiftSettings: swiftSettings),
+        .testTarget(name: "TSDBTests", dependencies: ["TSDB", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "QueryTests", dependencies: ["Query", "TestSupport"], exclude: ["testdata"], swiftSettings: swiftSettings),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "AlertingTests", dependencies: ["Alerting", "Query", "TSDB", "Fleet", .product(name: "Logging", package: "swift-log"), .product(name: "AsyncHTTPClient", package: "async-http-client"), "TestSupport"], exclude: ["testdata"], swiftSettings: swiftSettings),
-        .testTarget(name: "AnalyticsTests", dependencies: ["Analytics"], swiftSettings: swiftSettings),
+        .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FleetTests", dependencies: ["Fleet"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayTests",

@@ -1,3 +1,4 @@
+import TestSupport
 import Query
 import Testing
 import TSDB
@@ -14,7 +15,7 @@ struct RangeFunctionTests {
     /// NaN, gaps, and series of zero, one and two samples.
     static func load(_ store: Store) throws {
         var appender = store.appender()
-        var random = SplitMix(seed: 42)
+        var random = SplitMix64(seed: 42)
         let samples = Int(hours * 3_600_000 / interval)
         for s in 0..<seriesCount {
             let labels = Labels(["__name__": "requests_total", "id": String(s), "job": "job\(s % 3)"])
@@ -114,18 +115,5 @@ struct RangeFunctionTests {
         var factor = extrapolateTo / sampled
         if function == "rate" { factor /= Double(range) / 1000 }
         return result * factor
-    }
-}
-
-/// A small seeded generator, so the data is the same on every run.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

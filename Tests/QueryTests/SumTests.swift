@@ -1,3 +1,4 @@
+import TestSupport
 import Query
 import Testing
 import TSDB
@@ -13,7 +14,7 @@ struct SumTests {
 
     static func load(_ store: Store) throws {
         var appender = store.appender()
-        var random = SplitMix(seed: 7)
+        var random = SplitMix64(seed: 7)
         for s in 0..<seriesCount {
             let labels = Labels(["__name__": "load", "id": String(s), "one": "x", "few": "f\(s % 5)", "many": "m\(s % 24)"])
             var ref = SeriesRef.unknown

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -285,18 +286,6 @@ enum InteropFixture {
     /// 12 counters, 6 + 2 gauges, 16 histogram series and build_info at every step; the gap
     /// series misses 160 of them; the 18 label-edge series are written every fourth step.
     static let sampleCount = (12 + 6 + 2 + 16 + 1 + 1) * 720 - 160 + 18 * 180
-
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-    }
 
     static func openMetrics() -> String {
         var random = SplitMix64(state: 20_240_611)
@@ -844,4 +833,8 @@ extension String {
     fileprivate func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
+}
+
+extension SplitMix64 {
+    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }

@@ -48,7 +48,7 @@ struct RollupWindows {
                 continue
             }
             let first = samples[index]
-            let start = Self.alignDown(first.timestamp, resolution)
+            let start = Store.alignDown(first.timestamp, to: resolution)
             // A sample on a multiple of the resolution is a window alone; otherwise the window
             // runs to the next multiple (exclusive).
             let end = first.timestamp == start ? start + 1 : start + resolution
@@ -85,10 +85,5 @@ struct RollupWindows {
         case .last: values = last
         }
         return zip(timestamps, values).map { Sample($0, $1) }
-    }
-
-    static func alignDown(_ t: Int64, _ resolution: Int64) -> Int64 {
-        let r = t % resolution
-        return r >= 0 ? t - r : t - r - resolution
     }
 }
