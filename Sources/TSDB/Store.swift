@@ -30,7 +30,7 @@ public final class Store: Sendable {
         /// ranges align with its windows.
         var rollups: [Block] = []
         var lastSync: Int64 = 0
-        var compactions = 0
+        var compaction = CompactionStatistics()
     }
 
     var walDirectory: String { options.path + "/wal" }
@@ -158,7 +158,7 @@ public final class Store: Sendable {
                 blockBytes: (state.blocks + state.rollups).reduce(0) { $0 + $1.sizeOnDisk },
                 rollupBlocks: state.rollups.count,
                 blockSamples: state.blocks.reduce(0) { $0 + $1.meta.stats.numSamples },
-                compactions: state.compactions,
+                compaction: state.compaction,
                 corruptBlocks: corruptBlocks.count,
                 counters: state.head.counters
             )
@@ -185,7 +185,7 @@ public struct StoreStats: Sendable, Equatable {
     public var blockBytes: Int
     public var rollupBlocks: Int
     public var blockSamples: Int
-    public var compactions: Int
+    public var compaction: CompactionStatistics
     public var corruptBlocks: Int
     public var counters: HeadCounters
 }

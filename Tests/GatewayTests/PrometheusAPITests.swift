@@ -146,6 +146,46 @@ struct PrometheusAPITests {
             }
         }
     }
+
+    @Test func compactionAndBlockFiguresReachMetricsAndTSDBStatus() async throws {
+        let server = try TestServer()
+        let store = server.server.store
+        var app = store.appender()
+        for step in 0...40 {
+            try app.append(.unknown, Labels(["__name__": "up", "job": "api"]), Int64(step) * 15_000, 1)
+        }
+        try app.commit()
+        try store.compact(now: 600_000, force: true)
+        let application = Application(router: server.server.makeRouter())
+        try await application.test(.router) { client in
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains("sextant_tsdb_compactions_total 1"))
+                #expect(text.contains("sextant_tsdb_compactions_failed_total 0"))
+                #expect(text.contains("sextant_tsdb_head_cuts_total 1"))
+                #expect(text.contains("sextant_tsdb_blocks_loaded 1"))
+                #expect(text.contains("sextant_tsdb_blocks_samples 41"))
+                #expect(text.contains(#"sextant_tsdb_compaction_duration_seconds_bucket{le="+Inf"} 1"#))
+                let bytes = text.split(separator: "\n").first { $0.hasPrefix("sextant_tsdb_storage_blocks_bytes ") }
+                #expect((bytes?.split(separator: " ").last).flatMap { Double($0) } ?? 0 > 0)
+            }
+            // A second scrape does not count the same pass twice.
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains(#"sextant_tsdb_compaction_duration_seconds_count 1"#))
+                #expect(text.contains("sextant_tsdb_compactions_total 1"))
+            }
+            try await client.execute(uri: "/api/v1/status/tsdb", method: .get) { response in
+                let data = try #require(try json(response.body)["data"] as? [String: Any])
+                let storage = try #require(data["storage"] as? [String: Int])
+                #expect(storage["blocks"] == 1)
+                #expect(storage["blockSamples"] == 41)
+                #expect(storage["compactions"] == 1)
+                #expect(storage["samplesAppended"] == 41)
+                #expect((storage["blockBytes"] ?? 0) > 0)
+            }
+        }
+    }
 }
 
 /// Pushes: remote write and Influx line protocol land in the store.

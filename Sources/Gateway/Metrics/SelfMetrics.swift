@@ -27,6 +27,9 @@ final class SelfMetrics: Sendable {
     private let walCorruptions: Counter
     private let seriesCreated: Counter
     private let seriesRemoved: Counter
+    private let compactionDuration: ValueHistogram
+    /// Sequence number of the next compaction pass whose duration is not yet recorded.
+    private let lastCompactionRecorded = Mutex(0)
 
     init(registry: PrometheusCollectorRegistry, startTime: Double) {
         self.registry = registry
@@ -48,6 +51,9 @@ final class SelfMetrics: Sendable {
         seriesCreated = registry.makeCounter(descriptor: Self.describe("sextant_tsdb_head_series_created_total", "Series created in the head."))
         seriesRemoved = registry.makeCounter(descriptor: Self.describe(
             "sextant_tsdb_head_series_removed_total", "Series removed from the head after all their samples went to blocks."))
+        compactionDuration = registry.makeValueHistogram(
+            descriptor: Self.describe("sextant_tsdb_compaction_duration_seconds", "Duration of compaction passes that did work or failed."),
+            buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300])
         startTimeGauge.set(startTime)
     }
 
@@ -69,6 +75,16 @@ final class SelfMetrics: Sendable {
         advance(walCorruptions, "walCorruptions", Double(stats.walCorruptions))
         advance(seriesCreated, "seriesCreated", Double(stats.counters.seriesCreated))
         advance(seriesRemoved, "seriesRemoved", Double(stats.counters.seriesRemoved))
+        refresh(compaction: stats.compaction)
+        for (name, help, value) in [
+            ("sextant_tsdb_blocks_loaded", "Raw blocks open for queries.", stats.blocks),
+            ("sextant_tsdb_rollup_blocks_loaded", "Downsampled blocks open for queries.", stats.rollupBlocks),
+            ("sextant_tsdb_storage_blocks_bytes", "Bytes on disk of raw and downsampled blocks.", stats.blockBytes),
+            ("sextant_tsdb_blocks_samples", "Samples in raw blocks.", stats.blockSamples),
+            ("sextant_tsdb_corrupt_blocks", "Blocks found damaged at startup and moved to <data>/corrupted.", stats.corruptBlocks),
+        ] {
+            registry.makeGauge(descriptor: Self.describe(name, help)).set(Double(value))
+        }
 
         let process = ProcessStats.read()
         if let cpu = process.cpuSeconds { advance(cpuSeconds, "cpu", cpu) }
@@ -94,6 +110,30 @@ final class SelfMetrics: Sendable {
             registry.makeGauge(name: "sextant_notifications_pending", labels: labels,
                                help: "Notifications in the outbox waiting for delivery or a retry.").set(Double(stats.pending))
         }
+    }
+
+    /// Compaction totals as counters, and each pass's duration recorded once into the
+    /// histogram (the store keeps the latest passes with sequence numbers).
+    private func refresh(compaction: CompactionStatistics) {
+        for (name, help, value) in [
+            ("sextant_tsdb_compactions_total", "Compaction passes that wrote or removed blocks.", compaction.passes),
+            ("sextant_tsdb_compactions_failed_total", "Compaction passes stopped by an error.", compaction.failed),
+            ("sextant_tsdb_head_cuts_total", "Blocks cut from the head.", compaction.headBlocksCut),
+            ("sextant_tsdb_blocks_merged_total", "Blocks merged into larger ranges.", compaction.blocksMerged),
+            ("sextant_tsdb_retention_deleted_blocks_total", "Blocks deleted by time or size retention.", compaction.blocksDeletedByRetention),
+            ("sextant_tsdb_retention_rule_deleted_samples_total", "Samples deleted by per-series retention rules.",
+             compaction.samplesDeletedByRetentionRules),
+            ("sextant_tsdb_rollups_written_total", "Downsampled blocks written.", compaction.rollupsWritten),
+            ("sextant_tsdb_wal_segments_folded_total", "WAL segments folded into a checkpoint.", compaction.walSegmentsFolded),
+        ] {
+            advance(registry.makeCounter(descriptor: Self.describe(name, help)), name, Double(value))
+        }
+        let fresh = lastCompactionRecorded.withLock { last -> [CompactionStatistics.TimedPass] in
+            let fresh = compaction.recentDurations.filter { $0.sequence >= last }
+            last = compaction.nextSequence
+            return fresh
+        }
+        for pass in fresh { compactionDuration.record(pass.seconds) }
     }
 
     private func advance(_ counter: Counter, _ key: String, _ total: Double) {

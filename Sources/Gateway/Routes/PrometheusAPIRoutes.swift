@@ -329,8 +329,27 @@ struct PrometheusAPIRoutes {
                 }
                 json.raw("]")
             }
-            json.raw("}")
+            // Beyond Prometheus's fields: the store as a whole, the figures /metrics exports.
+            json.raw(#","storage":{"#)
+            for (i, (key, value)) in Self.storageFigures(store.stats).enumerated() {
+                if i > 0 { json.raw(",") }
+                json.string(key)
+                json.raw(":")
+                json.int(Int64(value))
+            }
+            json.raw("}}")
         }
+    }
+
+    static func storageFigures(_ stats: StoreStats) -> KeyValuePairs<String, Int> {
+        [
+            "headSeries": stats.series, "headSamples": stats.headSamples, "samplesAppended": stats.counters.samplesAppended,
+            "blocks": stats.blocks, "rollupBlocks": stats.rollupBlocks, "blockSamples": stats.blockSamples,
+            "blockBytes": stats.blockBytes, "walBytes": stats.walBytes, "compactions": stats.compaction.passes,
+            "compactionsFailed": stats.compaction.failed, "walCorruptions": stats.walCorruptions,
+            "corruptBlocks": stats.corruptBlocks, "outOfOrderRejected": stats.counters.outOfOrderRejected,
+            "duplicateRejected": stats.counters.duplicateRejected, "invalidSeriesRejected": stats.counters.invalidLabelsRejected,
+        ]
     }
 
     // MARK: helpers

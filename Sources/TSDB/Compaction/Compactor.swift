@@ -29,14 +29,31 @@ extension Store {
         if alreadyRunning { return CompactionReport() }
         defer { compacting.withLock { $0 = false } }
         var report = CompactionReport()
-        state.withLock { $0.head.startCompaction() }
-        while try cutHead(now: now, force: force, report: &report) {}
-        try mergeBlocks(now: now, report: &report)
-        try applyRetention(report: &report)
-        try applyRetentionRules(now: now, report: &report)
-        try downsample(report: &report)
+        let start = ContinuousClock.now
+        do {
+            state.withLock { $0.head.startCompaction() }
+            while try cutHead(now: now, force: force, report: &report) {}
+            try mergeBlocks(now: now, report: &report)
+            try applyRetention(report: &report)
+            try applyRetentionRules(now: now, report: &report)
+            try downsample(report: &report)
+        } catch {
+            // What finished before the error is on disk and counted.
+            let seconds = Self.seconds(ContinuousClock.now - start)
+            state.withLock { state in
+                state.compaction.add(report)
+                state.compaction.failed += 1
+                state.compaction.recordDuration(seconds)
+            }
+            throw error
+        }
         if report != CompactionReport() {
-            state.withLock { $0.compactions += 1 }
+            let seconds = Self.seconds(ContinuousClock.now - start)
+            state.withLock { state in
+                state.compaction.add(report)
+                state.compaction.passes += 1
+                state.compaction.recordDuration(seconds)
+            }
             logger.info("compaction", metadata: [
                 "cut": "\(report.headBlocksCut)", "merged": "\(report.blocksMerged)",
                 "retention_deleted": "\(report.blocksDeletedByRetention)", "wal_segments_folded": "\(report.walSegmentsFolded)",
@@ -50,32 +67,27 @@ extension Store {
     /// start, so the cut range is at least half a range in the past. Returns whether it cut.
     private func cutHead(now: Int64, force: Bool, report: inout CompactionReport) throws(StorageError) -> Bool {
         let range = options.blockRange
-        let snapshot: (lo: Int64, hi: Int64, series: [(labels: Labels, samples: [Sample])])? = state.withLock { state in
+        let snapshot: (lo: Int64, hi: Int64, minValidTime: Int64, series: [(labels: Labels, samples: [Sample])])? = state.withLock { state in
             guard state.wal != nil, let span = state.head.timeRange else { return nil }
             let lo = Self.alignDown(max(span.min, state.head.minValidTime), to: range)
             let hi = lo + range
             guard force || span.max - lo >= range * 3 / 2 else { return nil }
+            let before = state.head.minValidTime
             // From here on, samples for the cut range are too old: they would land in a head
             // range that is already on disk.
             state.head.minValidTime = max(state.head.minValidTime, hi)
-            return (lo, hi, state.head.samples(from: lo, before: hi))
+            return (lo, hi, before, state.head.samples(from: lo, before: hi))
         }
         guard let snapshot else { return false }
-        var series: [(labels: Labels, chunks: [EncodedChunk])] = []
-        series.reserveCapacity(snapshot.series.count)
-        for s in snapshot.series {
-            series.append((s.labels, Self.encode(s.samples)))
-        }
-        var generator = SystemRandomNumberGenerator()
-        let ulid = ULID.make(milliseconds: UInt64(max(now, 0)), random: &generator)
-        if !series.isEmpty {
-            let meta = try BlockWriter(directory: blocksDirectory).write(series: series, minTime: snapshot.lo, maxTime: snapshot.hi, ulid: ulid)
-            let block: Block
-            do { block = try Block(path: blocksDirectory + "/" + meta.ulid) } catch {
-                throw StorageError("open new block", path: blocksDirectory + "/" + meta.ulid, reason: error.reason)
+        do {
+            if try writeBlock(snapshot.series, lo: snapshot.lo, hi: snapshot.hi, now: now) { report.headBlocksCut += 1 }
+        } catch {
+            // The range stays in the head, open again, for the next pass to cut: had the
+            // head moved on, a later cut would truncate it without it being on disk.
+            state.withLock { state in
+                if state.head.minValidTime == snapshot.hi { state.head.minValidTime = snapshot.minValidTime }
             }
-            state.withLock { $0.blocks.append(block) }
-            report.headBlocksCut += 1
+            throw error
         }
         let fold: (segment: Int, live: [(ref: SeriesRef, labels: Labels)])? = try state.withLock { (state) throws(StorageError) in
             state.head.truncate(before: snapshot.hi)
@@ -85,6 +97,26 @@ extension Store {
         if let fold {
             report.walSegmentsFolded += try WAL.checkpoint(directory: walDirectory, below: fold.segment, keepFrom: snapshot.hi, liveSeries: fold.live).removedSegments
         }
+        return true
+    }
+
+    /// Writes a cut range of the head as a block and opens it for queries; false when the
+    /// range held no series.
+    private func writeBlock(_ cut: [(labels: Labels, samples: [Sample])], lo: Int64, hi: Int64, now: Int64) throws(StorageError) -> Bool {
+        guard !cut.isEmpty else { return false }
+        var series: [(labels: Labels, chunks: [EncodedChunk])] = []
+        series.reserveCapacity(cut.count)
+        for s in cut {
+            series.append((s.labels, Self.encode(s.samples)))
+        }
+        var generator = SystemRandomNumberGenerator()
+        let ulid = ULID.make(milliseconds: UInt64(max(now, 0)), random: &generator)
+        let meta = try BlockWriter(directory: blocksDirectory).write(series: series, minTime: lo, maxTime: hi, ulid: ulid)
+        let block: Block
+        do { block = try Block(path: blocksDirectory + "/" + meta.ulid) } catch {
+            throw StorageError("open new block", path: blocksDirectory + "/" + meta.ulid, reason: error.reason)
+        }
+        state.withLock { $0.blocks.append(block) }
         return true
     }
 
@@ -193,6 +225,11 @@ extension Store {
             let deleted = try deleteSeries(rule.matchers, mint: .min, maxt: oldest, now: now)
             report.samplesDeletedByRetentionRules += deleted.headSamples + deleted.blockSamples
         }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (s, atto) = duration.components
+        return Double(s) + Double(atto) / 1e18
     }
 
     static func alignDown(_ t: Int64, to range: Int64) -> Int64 {
