@@ -9,7 +9,7 @@ public struct StoreAppender: Appender {
     private var pending: [(ref: SeriesRef, timestamp: Int64, value: Double)] = []
     /// Newest pending timestamp per series, to refuse out-of-order samples inside the batch
     /// (the current run's newest is in `runNewest` until the run ends).
-    private var pendingMax: [SeriesRef: Int64] = [:]
+    private var pendingMax = PendingNewest()
     /// The series of the previous append and its labels, while the caller keeps appending
     /// newer samples to it (a remote-write series, a backfill): those skip the store's lock,
     /// the label comparison (the same buffer compares equal at once) and `pendingMax`.
@@ -36,7 +36,7 @@ public struct StoreAppender: Appender {
         }
         let window = store.options.outOfOrderWindow
         let limits = store.options.labelLimits
-        let batchMax = pendingMax[ref]
+        let batchMax = ref == .unknown ? nil : pendingMax[ref]
         let (resolved, newerThanHead) = try store.state.withLock { (state) throws(AppendError) -> (SeriesRef, Bool) in
             guard state.wal != nil else { throw .storeClosed }
             var resolvedRef = ref
@@ -92,27 +92,41 @@ public struct StoreAppender: Appender {
         var batch = pending
         let window = store.options.outOfOrderWindow
         let syncAlways = store.options.walSync == .always
+        // The samples record (the bulk of the bytes and of the checksum) is built before
+        // taking the lock other appenders wait on; a head cut in between re-makes it.
+        var samplesRecord = ByteWriter(capacity: batch.count * 12 + 16)
+        WALRecord.encodeSamples(batch, into: &samplesRecord)
         return try store.state.withLock { (state) throws(StorageError) -> Int in
             guard let wal = state.wal else { throw StorageError("commit", reason: "the store is closed") }
             // A head cut between append and commit may have removed a series of this batch.
             var lost = false
+            var moved = false
             for i in batch.indices {
                 guard let ref = state.head.resolve(batch[i].ref) else {
                     lost = true
                     continue
                 }
+                if ref != batch[i].ref { moved = true }
                 batch[i].ref = ref
             }
             if lost { batch.removeAll { state.head.resolve($0.ref) == nil } }
-            var writer = ByteWriter(capacity: batch.count * 12 + 64)
+            if lost || moved {
+                samplesRecord = ByteWriter(capacity: batch.count * 12 + 16)
+                WALRecord.encodeSamples(batch, into: &samplesRecord)
+            }
             var newSeries: [(ref: SeriesRef, labels: Labels)] = []
             var seen: Set<SeriesRef> = []
             for entry in batch where !state.head.isLogged(entry.ref) && seen.insert(entry.ref).inserted {
                 if let labels = state.head.labels(of: entry.ref) { newSeries.append((entry.ref, labels)) }
             }
-            if !newSeries.isEmpty { WALRecord.encodeSeries(newSeries, into: &writer) }
-            WALRecord.encodeSamples(batch, into: &writer)
-            try wal.log(writer.bytes)
+            if newSeries.isEmpty {
+                try wal.log(samplesRecord.bytes)
+            } else {
+                var writer = ByteWriter(capacity: newSeries.count * 64 + samplesRecord.bytes.count)
+                WALRecord.encodeSeries(newSeries, into: &writer)
+                writer.bytes.append(contentsOf: samplesRecord.bytes)
+                try wal.log(writer.bytes)
+            }
             if syncAlways { try wal.sync() }
             for series in newSeries { state.head.markLogged(series.ref) }
             var stored = 0
@@ -128,7 +142,7 @@ public struct StoreAppender: Appender {
 
     public mutating func rollback() {
         pending.removeAll(keepingCapacity: true)
-        pendingMax.removeAll(keepingCapacity: true)
+        pendingMax.removeAll()
         runRef = .unknown
         runLabels = .empty
         runNewest = .min
