@@ -119,6 +119,8 @@ struct ConfigLoaderTests {
         ("scrape_configs:\n  - job_name: a\n    bearer_token: x\n    basic_auth: {username: u}\n", "at most one"),
         ("scrape_configs:\n  - job_name: a\n    bearer_token_file: /nonexistent/token\n", "cannot read"),
         ("scrape_configs:\n  - job_name: a\n    file_sd_configs:\n      - refresh_interval: 1m\n", "at least one file"),
+        ("scrape_configs:\n  - job_name: a\n    vm_sd_configs:\n      - port: 0\n", "outside 1...65535"),
+        ("scrape_configs:\n  - job_name: a\n    vm_sd_configs:\n      - port: 9100\n        provider: x\n", "unknown key"),
     ] as [(String, String)])
     func badRelabelAndAuthConfigs(_ yaml: String, _ reason: String) {
         do {
@@ -226,6 +228,21 @@ struct ConfigLoaderTests {
         #expect(ConfigValues.byteSize("32MiB") == 32 << 20)
         #expect(ConfigValues.byteSize("1.5GB") == nil)
         #expect(ConfigValues.byteSize("10XB") == nil)
+    }
+
+    @Test func vmDiscoveryPortsAndInterval() throws {
+        let yaml = """
+        collector:
+          vm_interval: 30s
+        scrape_configs:
+          - job_name: vms
+            vm_sd_configs:
+              - port: 9182
+              - {}
+        """
+        let config = try ConfigLoader.parse(yaml: yaml, source: "s.yml")
+        #expect(config.scrapeConfigs[0].vmSDPorts == [9182, 9100])
+        #expect(config.collector.vmInterval == 30_000)
     }
 
     @Test func theExampleFileIsValidAndMatchesTheDefaults() throws {

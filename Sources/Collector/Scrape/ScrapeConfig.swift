@@ -18,6 +18,9 @@ public struct ScrapeConfig: Sendable, Equatable {
     /// Files of targets (`file_sd_configs`), re-read every `fileSDRefresh` ms.
     public var fileSDFiles: [String]
     public var fileSDRefresh: Int64
+    /// Ports of `vm_sd_configs`: every VM the providers report with an address becomes a
+    /// target at each port, labeled `__meta_sextant_vm_*` for relabeling.
+    public var vmSDPorts: [Int]
     public var relabelConfigs: [RelabelConfig]
     public var metricRelabelConfigs: [RelabelConfig]
     /// Keep timestamps the target exposes (default), or stamp every sample with the scrape time.
@@ -38,6 +41,7 @@ public struct ScrapeConfig: Sendable, Equatable {
         staticConfigs: [StaticConfig] = [],
         fileSDFiles: [String] = [],
         fileSDRefresh: Int64 = 300_000,
+        vmSDPorts: [Int] = [],
         relabelConfigs: [RelabelConfig] = [],
         metricRelabelConfigs: [RelabelConfig] = [],
         honorTimestamps: Bool = true,
@@ -55,6 +59,7 @@ public struct ScrapeConfig: Sendable, Equatable {
         self.staticConfigs = staticConfigs
         self.fileSDFiles = fileSDFiles
         self.fileSDRefresh = fileSDRefresh
+        self.vmSDPorts = vmSDPorts
         self.relabelConfigs = relabelConfigs
         self.metricRelabelConfigs = metricRelabelConfigs
         self.honorTimestamps = honorTimestamps

@@ -20,6 +20,8 @@ public final class ScrapeManager: Service, Sendable {
         var configs: [ScrapeConfig] = []
         /// Target groups from `file_sd_configs`, by job.
         var fileGroups: [String: [ScrapeConfig.StaticConfig]] = [:]
+        /// The VMs the providers reported last, for `vm_sd_configs`.
+        var vms: [VMIdentity] = []
         var health: [String: TargetHealth] = [:]
         /// Wakes `run` when targets change.
         var changed: AsyncStream<Void>.Continuation?
@@ -47,7 +49,10 @@ public final class ScrapeManager: Service, Sendable {
 
     /// Every target to scrape: static and file-discovered, after relabeling.
     static func targets(_ state: State) -> [ScrapeTarget] {
-        state.configs.flatMap { config in config.targets(from: config.staticConfigs + (state.fileGroups[config.jobName] ?? [])) }
+        state.configs.flatMap { config in
+            let vmGroups = config.vmSDPorts.flatMap { VMIdentity.targetGroups(state.vms, port: $0) }
+            return config.targets(from: config.staticConfigs + (state.fileGroups[config.jobName] ?? []) + vmGroups)
+        }
     }
 
     /// Keeps the health of targets that remain, starts new ones as unknown, wakes `run`.
@@ -72,6 +77,17 @@ public final class ScrapeManager: Service, Sendable {
         state.withLock { state in
             for (job, groups) in updates { state.fileGroups[job] = groups }
             Self.reconcileHealth(&state)
+        }
+    }
+
+    /// Replaces the VMs `vm_sd_configs` jobs discover targets from (the VM stats
+    /// collector's inventory after each collection). Loops start and stop only when it changed.
+    public func updateVMs(_ vms: [VMIdentity]) {
+        state.withLock { state in
+            let sorted = vms.sorted { ($0.provider, $0.id) < ($1.provider, $1.id) }
+            guard sorted != state.vms else { return }
+            state.vms = sorted
+            if state.configs.contains(where: { !$0.vmSDPorts.isEmpty }) { Self.reconcileHealth(&state) }
         }
     }
 

@@ -59,8 +59,10 @@ public struct VMStatsCollector: Sendable {
                 stats = try await source.stats(for: vms)
             } catch {
                 report.failures[source.providerName] = "\(error)"
-                // A provider that failed keeps its series: no stale markers for what is merely unknown.
+                // A provider that failed keeps its series (no stale markers for what is merely
+                // unknown) and its VMs' scrape targets, as Prometheus's discoveries keep theirs.
                 seen.formUnion(previous.filter { $0["provider"] == source.providerName })
+                inventory += self.inventory.filter { $0.provider == source.providerName }
                 continue
             }
             for (vm, s) in stats {
@@ -88,11 +90,18 @@ public struct VMStatsCollector: Sendable {
         return report
     }
 
+    /// Scrape target groups for the VMs of the last collection; see ``VMIdentity/targetGroups(_:port:)``.
+    public func targetGroups(port: Int) -> [ScrapeConfig.StaticConfig] {
+        VMIdentity.targetGroups(inventory, port: port)
+    }
+}
+
+extension VMIdentity {
     /// Scrape target groups for the VMs that have an address: `address:port`, with
     /// `__meta_sextant_vm_{name,id,provider,host}` labels for relabeling, as Prometheus's
     /// service discoveries label their targets.
-    public func targetGroups(port: Int) -> [ScrapeConfig.StaticConfig] {
-        inventory.compactMap { vm in
+    public static func targetGroups(_ vms: [VMIdentity], port: Int) -> [ScrapeConfig.StaticConfig] {
+        vms.compactMap { vm in
             guard let address = vm.addresses.first else { return nil }
             let host = address.contains(":") ? "[\(address)]" : address
             return ScrapeConfig.StaticConfig(targets: ["\(host):\(port)"], labels: [

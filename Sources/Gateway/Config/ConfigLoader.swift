@@ -72,6 +72,7 @@ public enum ConfigLoader {
         config.collector.selfScrapeInterval = try collector.duration("self_scrape_interval") ?? 15_000
         config.collector.host = try collector.bool("host") ?? true
         config.collector.hostInterval = try collector.duration("host_interval") ?? 15_000
+        config.collector.vmInterval = try collector.duration("vm_interval") ?? 15_000
         config.collector.builtinRules = try collector.bool("builtin_rules") ?? true
         try collector.finish()
         let query = try top.mapping("query", environment: env, prefix: "SEXTANT_QUERY")
@@ -120,6 +121,11 @@ public enum ConfigLoader {
             if files.isEmpty { throw sd.error("files", "file_sd_configs needs at least one file") }
             job.fileSDFiles += files
             job.fileSDRefresh = try sd.duration("refresh_interval") ?? 300_000
+            try sd.finish()
+        }
+        for (index, node) in try m.sequence("vm_sd_configs").enumerated() {
+            let sd = try ConfigMapping(node, source: m.source, path: m.keyPath("vm_sd_configs[\(index)]"))
+            job.vmSDPorts.append(try sd.int("port", range: 1...65_535) ?? 9100)
             try sd.finish()
         }
         job.sampleLimit = try m.int("sample_limit") ?? 0

@@ -81,6 +81,8 @@ public struct SextantConfig: Sendable, Equatable {
         /// Collect this host's CPU, memory, disk, filesystem and network figures.
         public var host = true
         public var hostInterval: Int64 = 15_000
+        /// How often every provider's VM stats are collected as `sextant_vm_*` series.
+        public var vmInterval: Int64 = 15_000
         /// Evaluate Sextant's built-in alerting rules (Alerting's `BuiltinRules`) beside `rule_files`.
         public var builtinRules = true
     }

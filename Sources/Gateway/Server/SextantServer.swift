@@ -23,6 +23,8 @@ public final class SextantServer: Sendable {
     public let store: Store
     public let catalog: Catalog
     public let scrapes: ScrapeManager
+    /// Where the Fleet's provider drivers report VM stats (see ``VMStatsService``).
+    let vmStats: VMStatsService
     public let readiness = Readiness()
     public let registry = PrometheusCollectorRegistry()
     public let routes = RouteTable()
@@ -65,6 +67,7 @@ public final class SextantServer: Sendable {
         clientConfig.decompression = .enabled(limit: .ratio(50))
         clientConfig.redirectConfiguration = .follow(max: 5, allowCycles: false)
         scrapes = ScrapeManager(store: store, clientConfiguration: clientConfig, logger: logger, now: now)
+        vmStats = VMStatsService(store: store, scrapes: scrapes, interval: config.collector.vmInterval, logger: logger, now: now)
         selfMetrics = SelfMetrics(registry: registry, startTime: startedAt.timeIntervalSince1970)
         pushConcurrency = PushConcurrency(limit: config.server.maxConcurrentPushes)
         let groups: [RuleGroup]
@@ -201,6 +204,7 @@ public final class SextantServer: Sendable {
             StoreService(store: store, logger: logger, now: now),
             CatalogService(close: { [catalog] in try catalog.close() }, logger: logger),
             scrapes,
+            vmStats,
             notifications,
             rules,
             ReloadSignalService(reload: { [self] in try? await reload() }),
