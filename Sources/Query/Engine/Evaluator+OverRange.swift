@@ -22,14 +22,22 @@ extension Evaluator {
             let selector = matrix.selector
             let shape = WindowShape(range: matrix.range.milliseconds, offset: selector.offset.milliseconds, at: selector.at)
             let rollup = RangeRollups.request(call.function.name, shape: shape, steps: steps)
-            let selected = Array(try select(selector.matchers, mint: shape.bounds(at: steps.start).mint, maxt: shape.bounds(at: steps.end).maxt,
-                                            rollup: rollup))
-            let outcomes = Self.outcomes(of: selected.count, steps: steps.count) { index in
-                var window = SlidingWindow(SeriesSamples(stored: selected[index].samples))
-                return OverRangeOutcome(&window, steps: steps, shape: shape, scalars: scalars, argumentCount: argumentCount,
-                                        kernel: RangeRollups.kernel(kernel, reading: rollup, series: selected[index]), deadline: deadline)
+            let labels: [Labels]
+            let readsRollups: [Bool]
+            let cursors: CursorHandOff
+            do {
+                let selected = Array(try select(selector.matchers, mint: shape.bounds(at: steps.start).mint, maxt: shape.bounds(at: steps.end).maxt,
+                                                rollup: rollup))
+                labels = selected.map(\.labels)
+                readsRollups = selected.map(\.readsRollups)
+                cursors = CursorHandOff(selected)
             }
-            return try count(outcomes, labels: { selected[$0].labels }, keepsMetricName: keepsMetricName)
+            let outcomes = Self.outcomes(of: labels.count, steps: steps.count) { index in
+                var window = SlidingWindow(SeriesSamples(stored: cursors.take(index)))
+                return OverRangeOutcome(&window, steps: steps, shape: shape, scalars: scalars, argumentCount: argumentCount,
+                                        kernel: RangeRollups.kernel(kernel, reading: rollup, readsRollups: readsRollups[index]), deadline: deadline)
+            }
+            return try count(outcomes, labels: { labels[$0] }, keepsMetricName: keepsMetricName)
         case .subquery(let subquery):
             let shape = WindowShape(range: subquery.range.milliseconds, offset: subquery.offset.milliseconds, at: subquery.at)
             let evaluated = try evalSubquery(subquery)
@@ -104,6 +112,31 @@ extension Evaluator {
     }
 }
 
+/// The cursors of a selection, each taken by the one call that evaluates its series, so
+/// that the series' chunks are freed on that thread as soon as it is done with them, not all
+/// together on the query's thread at the end.
+private final class CursorHandOff: @unchecked Sendable {
+    // Unchecked: slot `i` is only touched by `take(i)`, which the evaluation of series `i`
+    // calls once (`outcomes(of:steps:_:)` evaluates each index at most once), and
+    // by `deinit`, after every evaluation has returned.
+    private let slots: UnsafeMutableBufferPointer<SampleCursor?>
+
+    init(_ series: [StoredSeries]) {
+        slots = .allocate(capacity: series.count)
+        for (index, s) in series.enumerated() { (slots.baseAddress! + index).initialize(to: s.samples) }
+    }
+
+    func take(_ index: Int) -> SampleCursor {
+        let cursor = slots[index].take()
+        return cursor!
+    }
+
+    deinit {
+        slots.deinitialize()
+        slots.deallocate()
+    }
+}
+
 /// What a function of a range vector yields for one series over all steps, with what its
 /// window held, so that its samples can be counted after the fact as if it had been
 /// evaluated in turn.
@@ -122,27 +155,19 @@ struct OverRangeOutcome {
     ) {
         do throws(QueryError) {
             try deadline.check()
-            var arguments = CallScalars(time: 0, count: argumentCount)
-            var step = 0
-            for t in steps {
-                defer { step += 1 }
-                if step & 0xFFFF == 0xFFFF { try deadline.check() }
-                let (mint, maxt) = shape.bounds(at: t)
-                _ = window.advance(mint: mint, maxt: maxt)
-                if window.count > peak { peak = window.count }
-                if window.isEmpty { continue }
-                switch kernel {
-                case .extrapolatedRate(let isCounter, let isRate):
-                    let count = window.count
-                    guard count >= 2 else { continue }
-                    let first = window.first
-                    let last = window.last
-                    var result = last.value - first.value
-                    if isCounter && window.counterResets > 0 { result = window.addingCounterResets(to: result) }
-                    let value = Functions.extrapolatedRate(result, first: first, last: last, count: count, rangeStart: mint,
-                                                           rangeEnd: maxt, range: shape.range, isCounter: isCounter, isRate: isRate)
-                    points.append(Sample(t, value))
-                case .function(let function):
+            switch kernel {
+            case .extrapolatedRate(let isCounter, let isRate):
+                try extrapolatedRates(&window, steps: steps, shape: shape, isCounter: isCounter, isRate: isRate, deadline: deadline)
+            case .function(let function):
+                var arguments = CallScalars(time: 0, count: argumentCount)
+                var step = 0
+                for t in steps {
+                    defer { step += 1 }
+                    if step & 0xFFFF == 0xFFFF { try deadline.check() }
+                    let (mint, maxt) = shape.bounds(at: t)
+                    _ = window.advance(mint: mint, maxt: maxt)
+                    if window.count > peak { peak = window.count }
+                    if window.isEmpty { continue }
                     arguments.time = t
                     for (index, values) in scalars.enumerated() where !values.isEmpty { arguments[index] = values[step] }
                     let call = RangeCall(samples: window.samples, rangeStart: mint, rangeEnd: maxt, range: shape.range,
@@ -155,6 +180,73 @@ struct OverRangeOutcome {
             failure = error
         }
         held = window.count
+    }
+}
+
+extension OverRangeOutcome {
+    /// What `rate`, `increase` and `delta` need of one step's window.
+    private struct RateStep {
+        var t: Int64
+        var mint: Int64
+        var maxt: Int64
+        var first: Sample
+        var last: Sample
+        var count: Int
+        var result: Double
+    }
+
+    /// The ``RangeKernel/extrapolatedRate(isCounter:isRate:)`` kernel over all steps, in two
+    /// passes over runs of steps: the window moves and its ends are noted first, then the
+    /// floating-point work, a chain of dependent divisions per step, runs over the run with no
+    /// window bookkeeping between the steps, so that the divisions of several steps overlap.
+    /// Each value is computed by the same expression as one step at a time would.
+    private mutating func extrapolatedRates(
+        _ window: inout SlidingWindow<SeriesSamples>, steps: StepRange, shape: WindowShape,
+        isCounter: Bool, isRate: Bool, deadline: Deadline
+    ) throws(QueryError) {
+        let runLength = 64
+        var run: [RateStep] = []
+        run.reserveCapacity(runLength)
+        var step = 0
+        for t in steps {
+            defer { step += 1 }
+            if step & 0xFFFF == 0xFFFF { try deadline.check() }
+            let (mint, maxt) = shape.bounds(at: t)
+            _ = window.advance(mint: mint, maxt: maxt)
+            let count = window.count
+            if count > peak { peak = count }
+            guard count >= 2 else { continue }
+            let first = window.first
+            let last = window.last
+            var result = last.value - first.value
+            if isCounter && window.counterResets > 0 { result = window.addingCounterResets(to: result) }
+            run.append(RateStep(t: t, mint: mint, maxt: maxt, first: first, last: last, count: count, result: result))
+            if run.count == runLength {
+                appendRates(run, range: shape.range, isCounter: isCounter, isRate: isRate)
+                run.removeAll(keepingCapacity: true)
+            }
+        }
+        appendRates(run, range: shape.range, isCounter: isCounter, isRate: isRate)
+    }
+
+    private mutating func appendRates(_ run: [RateStep], range: Int64, isCounter: Bool, isRate: Bool) {
+        let rangeSeconds = Functions.seconds(range)
+        var i = 0
+        while i + 1 < run.count {
+            let a = run[i], b = run[i + 1]
+            let values = Functions.extrapolatedRates(
+                SIMD2(a.result, b.result), first: (a.first, b.first), last: (a.last, b.last), count: (a.count, b.count),
+                rangeStart: (a.mint, b.mint), rangeEnd: (a.maxt, b.maxt), rangeSeconds: rangeSeconds, isCounter: isCounter, isRate: isRate)
+            points.append(Sample(a.t, values[0]))
+            points.append(Sample(b.t, values[1]))
+            i += 2
+        }
+        if i < run.count {
+            let s = run[i]
+            let value = Functions.extrapolatedRate(s.result, first: s.first, last: s.last, count: s.count, rangeStart: s.mint,
+                                                   rangeEnd: s.maxt, range: range, isCounter: isCounter, isRate: isRate)
+            points.append(Sample(s.t, value))
+        }
     }
 }
 

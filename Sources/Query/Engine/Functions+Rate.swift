@@ -63,6 +63,40 @@ extension Functions {
         return result * factor
     }
 
+    /// ``extrapolatedRate(_:first:last:count:rangeStart:rangeEnd:range:isCounter:isRate:)`` of
+    /// two windows at once, lane by lane: the same operations in the same order on each lane,
+    /// so each result is bit for bit the scalar one (IEEE division and multiplication are
+    /// correctly rounded in a vector lane as in a scalar register). Its divisions go two to an
+    /// instruction, which is what the step loop of `rate` waits on.
+    @inline(__always)
+    static func extrapolatedRates(
+        _ result: SIMD2<Double>, first: (Sample, Sample), last: (Sample, Sample), count: (Int, Int),
+        rangeStart: (Int64, Int64), rangeEnd: (Int64, Int64), rangeSeconds: Double, isCounter: Bool, isRate: Bool
+    ) -> SIMD2<Double> {
+        // `seconds(_:)` is this division, also where it takes its shortcut.
+        var durationToStart = SIMD2(Double(first.0.timestamp - rangeStart.0), Double(first.1.timestamp - rangeStart.1)) / 1000
+        let durationToEnd = SIMD2(Double(rangeEnd.0 - last.0.timestamp), Double(rangeEnd.1 - last.1.timestamp)) / 1000
+        let sampledInterval = SIMD2(Double(last.0.timestamp - first.0.timestamp), Double(last.1.timestamp - first.1.timestamp)) / 1000
+        let averageDurationBetweenSamples = sampledInterval / SIMD2(Double(count.0 - 1), Double(count.1 - 1))
+
+        if isCounter {
+            let firstValue = SIMD2(first.0.value, first.1.value)
+            let counts = (result .> 0) .& (firstValue .>= 0)
+            if any(counts) {
+                let durationToZero = sampledInterval * (firstValue / result)
+                durationToStart.replace(with: durationToZero, where: counts .& (durationToZero .< durationToStart))
+            }
+        }
+        let threshold = averageDurationBetweenSamples * 1.1
+        let half = averageDurationBetweenSamples / 2
+        var extrapolateToInterval = sampledInterval
+        extrapolateToInterval += half.replacing(with: durationToStart, where: durationToStart .< threshold)
+        extrapolateToInterval += half.replacing(with: durationToEnd, where: durationToEnd .< threshold)
+        var factor = extrapolateToInterval / sampledInterval
+        if isRate { factor /= SIMD2(repeating: rangeSeconds) }
+        return result * factor
+    }
+
     /// `Double(milliseconds) / 1000`, as Go computes a duration's seconds; whole seconds,
     /// the usual case, without the division (the quotient is exact either way).
     @inline(__always)

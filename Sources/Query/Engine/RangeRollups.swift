@@ -28,8 +28,8 @@ enum RangeRollups {
     }
 
     /// The kernel for one selected series: counts read from rollups add up rather than count.
-    static func kernel(_ kernel: RangeKernel, reading request: RollupRequest?, series: StoredSeries) -> RangeKernel {
-        guard request?.aggregate == .count, series.readsRollups else { return kernel }
+    static func kernel(_ kernel: RangeKernel, reading request: RollupRequest?, readsRollups: Bool) -> RangeKernel {
+        guard request?.aggregate == .count, readsRollups else { return kernel }
         return .function({ call in
             var total = 0.0
             for sample in call.samples { total += sample.value }

@@ -114,6 +114,7 @@ final class Block: Sendable {
     /// The chunks of `entry` overlapping `[mint, maxt]`.
     func chunks(of entry: BlockFormat.SeriesEntry, mint: Int64, maxt: Int64) throws(StorageError) -> [EncodedChunk] {
         var out: [EncodedChunk] = []
+        out.reserveCapacity(entry.chunks.count)
         // A series' chunks mostly share a page: look it up once per run.
         var pageNumber = -1
         var page: [UInt8] = []

@@ -4,8 +4,11 @@ import Dispatch
 /// Lives inside the store's mutex; never shared outside it.
 struct Head {
     private(set) var series: [MemSeries] = []
-    private var refsByLabels: [Labels: SeriesRef] = [:]
+    /// The series' labels and the index from labels to refs.
+    private var labelStore = SeriesLabelStore()
     private(set) var postings = Postings()
+    /// Pages of the open chunks. Shared by copies of the head: only one copy may be used.
+    let arena = ChunkArena()
     private(set) var counters = HeadCounters()
     /// Samples older than this are in blocks already; the head refuses them as too old.
     var minValidTime: Int64 = .min
@@ -22,24 +25,28 @@ struct Head {
 
     var seriesCount: Int { series.count - emptySlots }
 
-    func ref(for labels: Labels) -> SeriesRef? { refsByLabels[labels] }
+    func ref(for labels: Labels) -> SeriesRef? {
+        labelStore.ref(for: labels, hash: SeriesLabelStore.hash(labels), in: series)
+    }
 
-    subscript(ref: SeriesRef) -> MemSeries? {
+    /// The series as readers see it (its labels built from the label store).
+    subscript(ref: SeriesRef) -> HeadSeries? {
         let index = Int(ref.rawValue) - 1
-        return index >= 0 && index < series.count ? series[index] : nil
+        guard index >= 0 && index < series.count else { return nil }
+        return HeadSeries(series: series[index], labels: labelStore.labels(series[index]), arena: arena)
     }
 
     /// Whether `ref` is a live series with exactly these labels (no copy of the series).
     func hasLabels(_ ref: SeriesRef, _ labels: Labels) -> Bool {
         let index = Int(ref.rawValue) - 1
-        return index >= 0 && index < series.count && series[index].labels == labels
+        return index >= 0 && index < series.count && labelStore.equals(series[index], labels)
     }
 
-    /// Why the series would refuse the sample, if it would (see ``MemSeries/check(_:_:window:)``).
+    /// Why the series would refuse the sample, if it would (see ``MemSeries/check(_:_:window:_:)``).
     func check(_ ref: SeriesRef, _ t: Int64, _ v: Double, window: Int64) -> AppendError? {
         let index = Int(ref.rawValue) - 1
         guard index >= 0 && index < series.count else { return nil }
-        return series[index].check(t, v, window: window)
+        return series[index].check(t, v, window: window, arena).map { $0.error(labelStore.labels(series[index]), timestamp: t) }
     }
 
     /// Whether the series' record is in the WAL (true for a ref with no series: nothing to log).
@@ -50,7 +57,7 @@ struct Head {
 
     func labels(of ref: SeriesRef) -> Labels? {
         let index = Int(ref.rawValue) - 1
-        return index >= 0 && index < series.count ? series[index].labels : nil
+        return index >= 0 && index < series.count ? labelStore.labels(series[index]) : nil
     }
 
     /// The newest in-order timestamp of the series; `.min` when it has none.
@@ -61,9 +68,11 @@ struct Head {
 
     /// Returns the series' ref, creating it (not yet logged) when new.
     mutating func getOrCreate(_ labels: Labels) -> (ref: SeriesRef, created: Bool) {
-        if let ref = refsByLabels[labels] { return (ref, false) }
+        let hash = SeriesLabelStore.hash(labels)
+        if let ref = labelStore.ref(for: labels, hash: hash, in: series) { return (ref, false) }
         let ref = SeriesRef(UInt64(series.count + 1))
-        insertSeries(ref, labels, logged: false)
+        series.append(.vacant)
+        occupy(ref, labels, hash: hash, logged: false)
         return (ref, true)
     }
 
@@ -77,35 +86,38 @@ struct Head {
     mutating func restore(_ ref: SeriesRef, _ labels: Labels) {
         let index = Int(ref.rawValue) - 1
         guard index >= 0 else { return }
-        if let existing = refsByLabels[labels] {
+        let hash = SeriesLabelStore.hash(labels)
+        if let existing = labelStore.ref(for: labels, hash: hash, in: series) {
             let old = Int(existing.rawValue) - 1
             guard existing != ref, series[old].isEmpty else { return }
-            refsByLabels[labels] = nil
+            labelStore.remove(existing, hash: hash, count: series[old].labelCount)
             postings.remove([existing])
-            series[old] = MemSeries(ref: existing, labels: .empty, logged: true)
+            series[old].release(arena)
+            series[old] = .vacant
             emptySlots += 1
         }
         // Fill any gap left by a series not logged (yet) so indices keep matching refs.
         while series.count < index {
-            let filler = SeriesRef(UInt64(series.count + 1))
-            series.append(MemSeries(ref: filler, labels: .empty, logged: true))
+            series.append(.vacant)
             emptySlots += 1
         }
         if index == series.count {
-            insertSeries(ref, labels, logged: true)
-        } else if series[index].labels.isEmpty {
-            series[index] = MemSeries(ref: ref, labels: labels, logged: true)
+            series.append(.vacant)
+            occupy(ref, labels, hash: hash, logged: true)
+        } else if series[index].isVacant {
             emptySlots -= 1
-            refsByLabels[labels] = ref
-            postings.add(ref, labels)
-            counters.seriesCreated += 1
+            occupy(ref, labels, hash: hash, logged: true)
         }
     }
 
-    private mutating func insertSeries(_ ref: SeriesRef, _ labels: Labels, logged: Bool) {
-        series.append(MemSeries(ref: ref, labels: labels, logged: logged))
-        refsByLabels[labels] = ref
-        postings.add(ref, labels)
+    /// Puts a new series in `ref`'s vacant slot. Its labels are stored with the strings the
+    /// postings hold (one copy per distinct string).
+    private mutating func occupy(_ ref: SeriesRef, _ labels: Labels, hash: Int, logged: Bool) {
+        let interned = postings.add(ref, labels)
+        let index = Int(ref.rawValue) - 1
+        series[index].release(arena)
+        series[index] = MemSeries(labels: labelStore.add(interned), logged: logged)
+        labelStore.index(ref, hash: hash)
         counters.seriesCreated += 1
     }
 
@@ -114,9 +126,10 @@ struct Head {
     }
 
     mutating func insert(_ ref: SeriesRef, _ t: Int64, _ v: Double, window: Int64) -> Result<MemSeries.Insertion, AppendError> {
+        let index = Int(ref.rawValue) - 1
         let result: Result<MemSeries.Insertion, AppendError> = t < minValidTime
-            ? .failure(.tooOld(series[Int(ref.rawValue) - 1].labels, timestamp: t, minValid: minValidTime))
-            : series[Int(ref.rawValue) - 1].insert(t, v, window: window)
+            ? .failure(.tooOld(labelStore.labels(series[index]), timestamp: t, minValid: minValidTime))
+            : series[index].insert(t, v, window: window, arena).mapError { $0.error(labelStore.labels(series[index]), timestamp: t) }
         counters.count(result)
         return result
     }
@@ -131,7 +144,7 @@ struct Head {
         case .series(let entries):
             // A record that replaces a series slot (a gap left for a series logged late, or
             // labels logged again under a newer ref) must see the samples before it applied.
-            if !batch.isEmpty && entries.contains(where: { Int($0.ref.rawValue) - 1 < series.count || refsByLabels[$0.labels] != nil }) {
+            if !batch.isEmpty && entries.contains(where: { Int($0.ref.rawValue) - 1 < series.count || ref(for: $0.labels) != nil }) {
                 replay(&batch, window: window, threads: threads)
             }
             for entry in entries { restore(entry.ref, entry.labels) }
@@ -172,7 +185,7 @@ struct Head {
                 shardCounters.withUnsafeMutableBufferPointer { shardCounters in
                     let work = ReplayShards(
                         grouping: grouping, series: series, samples: samples, starts: starts, bounds: bounds,
-                        counters: shardCounters, window: window)
+                        counters: shardCounters, window: window, arena: arena)
                     if threads == 1 {
                         work.run(0)
                     } else {
@@ -198,8 +211,8 @@ struct Head {
         var deleted = 0
         for ref in postings.select(matchers) {
             let index = Int(ref.rawValue) - 1
-            guard series[index].labels.matches(matchers) else { continue }
-            deleted += series[index].delete(from: mint, through: maxt)
+            guard labelStore.labels(series[index]).matches(matchers) else { continue }
+            deleted += series[index].delete(from: mint, through: maxt, arena)
         }
         return deleted
     }
@@ -211,10 +224,10 @@ struct Head {
     @discardableResult
     mutating func truncate(before time: Int64) -> Int {
         var removed: [SeriesRef] = []
-        for i in series.indices where !series[i].labels.isEmpty {
+        for i in series.indices where !series[i].isVacant {
             let hadSamples = !series[i].isEmpty
-            series[i].truncate(before: time)
-            if hadSamples && series[i].isEmpty { removed.append(series[i].ref) }
+            series[i].truncate(before: time, arena)
+            if hadSamples && series[i].isEmpty { removed.append(SeriesRef(UInt64(i + 1))) }
         }
         remove(removed)
         return removed.count
@@ -228,8 +241,9 @@ struct Head {
         removedLabels = [:]
         var empty: Set<SeriesRef> = []
         var removed: [SeriesRef] = []
-        for s in series where !s.labels.isEmpty && s.isEmpty {
-            if emptyAtLastCompaction.contains(s.ref) { removed.append(s.ref) } else { empty.insert(s.ref) }
+        for (i, s) in series.enumerated() where !s.isVacant && s.isEmpty {
+            let ref = SeriesRef(UInt64(i + 1))
+            if emptyAtLastCompaction.contains(ref) { removed.append(ref) } else { empty.insert(ref) }
         }
         emptyAtLastCompaction = empty
         remove(removed)
@@ -239,11 +253,13 @@ struct Head {
         guard !removed.isEmpty else { return }
         for ref in removed {
             let index = Int(ref.rawValue) - 1
-            let labels = series[index].labels
+            let labels = labelStore.labels(series[index])
             removedLabels[ref] = labels
-            refsByLabels[labels] = nil
-            series[index] = MemSeries(ref: ref, labels: .empty, logged: true)
+            labelStore.remove(ref, hash: SeriesLabelStore.hash(labels), count: series[index].labelCount)
+            series[index].release(arena)
+            series[index] = .vacant
         }
+        if labelStore.wantsCompaction { labelStore.compact(&series) }
         postings.remove(Set(removed))
         emptySlots += removed.count
         counters.seriesRemoved += removed.count
@@ -255,7 +271,7 @@ struct Head {
     mutating func resolve(_ ref: SeriesRef) -> SeriesRef? {
         let index = Int(ref.rawValue) - 1
         guard index >= 0 && index < series.count else { return nil }
-        if !series[index].labels.isEmpty { return ref }
+        if !series[index].isVacant { return ref }
         guard let labels = removedLabels[ref] else { return nil }
         return getOrCreate(labels).ref
     }
@@ -263,15 +279,15 @@ struct Head {
     /// Every series with its samples in `[mint, maxt)`, sorted by labels, empty ones left out.
     func samples(from mint: Int64, before maxt: Int64) -> [(labels: Labels, samples: [Sample])] {
         series.compactMap { s -> (Labels, [Sample])? in
-            guard !s.labels.isEmpty else { return nil }
-            let samples = s.samples(from: mint, through: maxt - 1)
-            return samples.isEmpty ? nil : (s.labels, samples)
+            guard !s.isVacant else { return nil }
+            let samples = s.samples(from: mint, through: maxt - 1, arena)
+            return samples.isEmpty ? nil : (labelStore.labels(s), samples)
         }.sorted { $0.0 < $1.0 }
     }
 
     /// Series for a WAL checkpoint: every real series with its ref.
     var liveSeries: [(ref: SeriesRef, labels: Labels)] {
-        series.compactMap { $0.labels.isEmpty ? nil : ($0.ref, $0.labels) }
+        series.indices.compactMap { i in series[i].isVacant ? nil : (SeriesRef(UInt64(i + 1)), labelStore.labels(series[i])) }
     }
 
     var sampleCount: Int { series.reduce(0) { $0 + $1.sampleCount } }
@@ -289,14 +305,32 @@ struct Head {
     }
 }
 
+/// A series of the head as readers see it: a copy of the series with the arena its open
+/// chunk's bytes are in. Valid while the head is not changed (under the store's lock).
+struct HeadSeries {
+    let series: MemSeries
+    let labels: Labels
+    let arena: ChunkArena
+
+    /// See ``MemSeries/read(from:through:_:)``.
+    func read(from mint: Int64, through maxt: Int64) -> (chunks: [EncodedChunk], outOfOrder: ArraySlice<Sample>) {
+        series.read(from: mint, through: maxt, arena)
+    }
+
+    func hasSamples(from mint: Int64, through maxt: Int64) -> Bool { series.hasSamples(from: mint, through: maxt, arena) }
+
+    func samples(from mint: Int64, through maxt: Int64) -> [Sample] { series.samples(from: mint, through: maxt, arena) }
+}
+
 /// One pass of ``Head/replay(_:window:threads:)``: shard `k` groups the samples of series
 /// indices `bounds[k]..<bounds[k + 1]` into its part of `samples`, then applies them.
 ///
 /// `@unchecked Sendable`: it holds pointers into the head's series array and the grouped
 /// buffer, which outlive the pass (`concurrentPerform` returns when every shard has
 /// finished). Shards write disjoint ranges of series, of `samples` and their own slot of
-/// `counters`; series share no mutable storage with each other; the records and starts are
-/// only read.
+/// `counters`; series share no mutable storage with each other but the chunk arena, which
+/// hands pages out and takes them back under its own lock; the records and starts are only
+/// read.
 private struct ReplayShards: @unchecked Sendable {
     let grouping: HeadReplayGrouping
     let series: UnsafeMutableBufferPointer<MemSeries>
@@ -305,6 +339,7 @@ private struct ReplayShards: @unchecked Sendable {
     let bounds: [Int]
     let counters: UnsafeMutableBufferPointer<HeadCounters>
     let window: Int64
+    let arena: ChunkArena
 
     func run(_ shard: Int) {
         let indices = bounds[shard]..<bounds[shard + 1]
@@ -313,7 +348,7 @@ private struct ReplayShards: @unchecked Sendable {
         for index in indices {
             let lower = starts[index], upper = starts[index + 1]
             guard lower < upper else { continue }
-            series[index].replay(UnsafeBufferPointer(rebasing: samples[lower..<upper]), window: window, counters: &counted)
+            series[index].replay(UnsafeBufferPointer(rebasing: samples[lower..<upper]), window: window, counters: &counted, arena)
         }
         counters[shard] = counted
     }
@@ -333,6 +368,15 @@ public struct HeadCounters: Sendable, Equatable {
 
 extension HeadCounters {
     /// Counts the outcome of placing one sample.
+    /// Counts the outcome of placing one sample during replay.
+    mutating func count(_ result: Result<MemSeries.Insertion, MemSeries.Refusal>) {
+        switch result {
+        case .success(let insertion): count(Result<MemSeries.Insertion, AppendError>.success(insertion))
+        case .failure(.outOfOrder): outOfOrderRejected += 1
+        case .failure(.duplicateTimestamp): duplicateRejected += 1
+        }
+    }
+
     mutating func count(_ result: Result<MemSeries.Insertion, AppendError>) {
         switch result {
         case .success(.appended): samplesAppended += 1

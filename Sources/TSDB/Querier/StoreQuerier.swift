@@ -24,34 +24,43 @@ public struct StoreQuerier: Querier {
             }
             return (blocks, head)
         }
-        // Labels → (ref, chunks per source in time order, out-of-order head samples, has data in range).
-        // Labels → (ref, chunks per source in time order, which sources are rollups, out-of-order
-        // head samples, has data in range).
-        var merged: [Labels: (ref: SeriesRef, chunks: [[EncodedChunk]], rolled: [Bool], tail: ArraySlice<Sample>, hasData: Bool)] = [:]
+        // Per series (first seen order): labels, ref, chunks per source in time order, which
+        // sources are rollups, out-of-order head samples. One hash lookup per source and series.
+        var index: [Labels: Int] = [:]
+        var entries: [MergedSeries] = []
+        if let first = blocks.first { index.reserveCapacity(first.block.series.count + headSeries.count) }
+        func entry(_ labels: Labels) -> Int {
+            if let i = index[labels] { return i }
+            index[labels] = entries.count
+            entries.append(MergedSeries(labels: labels))
+            return entries.count - 1
+        }
         for (block, isRollup) in blocks {
             let blockMatchers = isRollup ? matchers + [.equal(RollupAggregate.label, rollup!.aggregate.rawValue)] : matchers
             for ref in block.postings.select(blockMatchers) {
-                let entry = block.series[Int(ref.rawValue) - 1]
-                guard entry.labels.matches(blockMatchers) else { continue }
-                let overlapping = entry.chunks.contains { $0.maxTime >= mint && $0.minTime <= maxt }
+                let series = block.series[Int(ref.rawValue) - 1]
+                guard series.labels.matches(blockMatchers) else { continue }
+                let overlapping = series.chunks.contains { $0.maxTime >= mint && $0.minTime <= maxt }
                 guard overlapping else { continue }
-                let chunks = hints.seriesOnly ? [] : try block.chunks(of: entry, mint: mint, maxt: maxt)
-                let labels = isRollup ? entry.labels.setting(RollupAggregate.label, to: "") : entry.labels
-                merged[labels, default: (.unknown, [], [], [], false)].chunks.append(chunks)
-                merged[labels]!.rolled.append(isRollup)
-                merged[labels]!.hasData = true
+                let chunks = hints.seriesOnly ? [] : try block.chunks(of: series, mint: mint, maxt: maxt)
+                let i = entry(isRollup ? series.labels.setting(RollupAggregate.label, to: "") : series.labels)
+                entries[i].chunks.append(chunks)
+                entries[i].rolled.append(isRollup)
             }
         }
         for part in headSeries {
-            merged[part.labels, default: (.unknown, [], [], [], false)].ref = part.ref
-            merged[part.labels]!.chunks.append(part.chunks)
-            merged[part.labels]!.rolled.append(false)
-            merged[part.labels]!.tail = part.outOfOrder
-            merged[part.labels]!.hasData = true
+            let i = entry(part.labels)
+            entries[i].ref = part.ref
+            entries[i].chunks.append(part.chunks)
+            entries[i].rolled.append(false)
+            entries[i].tail = part.outOfOrder
         }
+        // Every entry has data in range: each was made for a source that has some.
+        let order = entries.indices.sorted { entries[$0].labels < entries[$1].labels }
         var out: [StoredSeries] = []
-        out.reserveCapacity(merged.count)
-        for (labels, entry) in merged where entry.hasData {
+        out.reserveCapacity(entries.count)
+        for i in order {
+            let entry = entries[i]
             let readsRollups = entry.rolled.contains(true)
             let cursor: SampleCursor
             if readsRollups, rollup?.aggregate == .count, entry.rolled.contains(false) || !entry.tail.isEmpty {
@@ -59,11 +68,21 @@ public struct StoreQuerier: Querier {
             } else if Self.overlaps(entry.chunks, tail: entry.tail) {
                 cursor = .merging(entry.chunks, tail: entry.tail, mint: mint, maxt: maxt)
             } else {
-                cursor = SampleCursor(chunks: entry.chunks.flatMap { $0 }, tail: entry.tail, mint: mint, maxt: maxt)
+                let chunks = entry.chunks.count == 1 ? entry.chunks[0] : entry.chunks.flatMap { $0 }
+                cursor = SampleCursor(chunks: chunks, tail: entry.tail, mint: mint, maxt: maxt)
             }
-            out.append(StoredSeries(ref: entry.ref, labels: labels, samples: cursor, readsRollups: readsRollups))
+            out.append(StoredSeries(ref: entry.ref, labels: entry.labels, samples: cursor, readsRollups: readsRollups))
         }
-        return out.sorted { $0.labels < $1.labels }
+        return out
+    }
+
+    /// One series of a selection as its sources contribute it.
+    private struct MergedSeries {
+        let labels: Labels
+        var ref = SeriesRef.unknown
+        var chunks: [[EncodedChunk]] = []
+        var rolled: [Bool] = []
+        var tail: ArraySlice<Sample> = []
     }
 
     /// The rollup to read in `block`'s place for `request`: the coarsest one of the block
