@@ -133,7 +133,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["http_receiver.py", "smtp_sink.py"], swiftSettings: swiftSettings),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "QueryTests", dependencies: ["Query", "TestSupport"], exclude: ["testdata"], swiftSettings: swiftSettings),
-        .testTarget(name: "CollectorTests", dependencies: ["Collector", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CollectorTests", dependencies: ["Collector", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")], swiftSettings: swiftSettings),
         .testTarget(name: "AlertingTests", dependencies: ["Alerting", "Query", "TSDB", "Fleet", .product(name: "Logging", package: "swift-log"), .product(name: "AsyncHTTPClient", package: "async-http-client"), "TestSupport"], exclude: ["testdata"], swiftSettings: swiftSettings),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "FleetTests", dependencies: ["Fleet"], swiftSettings: swiftSettings),

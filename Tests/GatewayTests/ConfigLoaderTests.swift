@@ -121,6 +121,8 @@ struct ConfigLoaderTests {
         ("scrape_configs:\n  - job_name: a\n    file_sd_configs:\n      - refresh_interval: 1m\n", "at least one file"),
         ("scrape_configs:\n  - job_name: a\n    vm_sd_configs:\n      - port: 0\n", "outside 1...65535"),
         ("scrape_configs:\n  - job_name: a\n    vm_sd_configs:\n      - port: 9100\n        provider: x\n", "unknown key"),
+        ("scrape_configs:\n  - job_name: a\n    label_value_length_limit: -1\n", "outside 0..."),
+        ("scrape_configs:\n  - job_name: a\n    label_name_length_limit: ten\n", "expected a whole number"),
     ] as [(String, String)])
     func badRelabelAndAuthConfigs(_ yaml: String, _ reason: String) {
         do {
@@ -243,6 +245,22 @@ struct ConfigLoaderTests {
         let config = try ConfigLoader.parse(yaml: yaml, source: "s.yml")
         #expect(config.scrapeConfigs[0].vmSDPorts == [9182, 9100])
         #expect(config.collector.vmInterval == 30_000)
+    }
+
+    @Test func scrapeLimits() throws {
+        let yaml = """
+        scrape_configs:
+          - job_name: a
+            sample_limit: 5000
+            label_limit: 30
+            label_name_length_limit: 100
+            label_value_length_limit: 2048
+        """
+        let job = try ConfigLoader.parse(yaml: yaml, source: "s.yml").scrapeConfigs[0]
+        #expect([job.sampleLimit, job.labelLimit, job.labelNameLengthLimit, job.labelValueLengthLimit] == [5000, 30, 100, 2048])
+        let target = ScrapeConfig(jobName: "a", labelNameLengthLimit: 100, labelValueLengthLimit: 2048,
+                                  staticConfigs: [.init(targets: ["127.0.0.1:1"])]).targets[0]
+        #expect(target.labelNameLengthLimit == 100 && target.labelValueLengthLimit == 2048)
     }
 
     @Test func theExampleFileIsValidAndMatchesTheDefaults() throws {

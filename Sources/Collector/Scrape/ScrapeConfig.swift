@@ -13,7 +13,11 @@ public struct ScrapeConfig: Sendable, Equatable {
     public var honorLabels: Bool
     /// Most samples one scrape may return; 0 means no limit. Over it, the scrape fails.
     public var sampleLimit: Int
+    /// Most labels a series may have; 0 means no limit. Over it, the scrape fails.
     public var labelLimit: Int
+    /// Longest label name and label value in bytes; 0 means no limit. Over it, the scrape fails.
+    public var labelNameLengthLimit: Int
+    public var labelValueLengthLimit: Int
     public var staticConfigs: [StaticConfig]
     /// Files of targets (`file_sd_configs`), re-read every `fileSDRefresh` ms.
     public var fileSDFiles: [String]
@@ -38,6 +42,8 @@ public struct ScrapeConfig: Sendable, Equatable {
         honorLabels: Bool = false,
         sampleLimit: Int = 0,
         labelLimit: Int = 0,
+        labelNameLengthLimit: Int = 0,
+        labelValueLengthLimit: Int = 0,
         staticConfigs: [StaticConfig] = [],
         fileSDFiles: [String] = [],
         fileSDRefresh: Int64 = 300_000,
@@ -56,6 +62,8 @@ public struct ScrapeConfig: Sendable, Equatable {
         self.honorLabels = honorLabels
         self.sampleLimit = sampleLimit
         self.labelLimit = labelLimit
+        self.labelNameLengthLimit = labelNameLengthLimit
+        self.labelValueLengthLimit = labelValueLengthLimit
         self.staticConfigs = staticConfigs
         self.fileSDFiles = fileSDFiles
         self.fileSDRefresh = fileSDRefresh
@@ -105,6 +113,7 @@ public struct ScrapeConfig: Sendable, Equatable {
                 return ScrapeTarget(
                     job: jobName, address: finalAddress, url: url, labels: Labels(labels), interval: interval, timeout: timeout,
                     honorLabels: honorLabels, sampleLimit: sampleLimit, labelLimit: labelLimit,
+                    labelNameLengthLimit: labelNameLengthLimit, labelValueLengthLimit: labelValueLengthLimit,
                     metricRelabelConfigs: metricRelabelConfigs, honorTimestamps: honorTimestamps, authorization: authorization
                 )
             }
@@ -145,6 +154,8 @@ public struct ScrapeTarget: Sendable, Equatable, Hashable {
     public var honorLabels: Bool
     public var sampleLimit: Int
     public var labelLimit: Int
+    public var labelNameLengthLimit: Int
+    public var labelValueLengthLimit: Int
     public var metricRelabelConfigs: [RelabelConfig]
     public var honorTimestamps: Bool
     public var authorization: String?

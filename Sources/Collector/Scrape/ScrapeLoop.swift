@@ -37,10 +37,10 @@ struct ScrapeLoop {
         }
         var appender = store.appender()
         var seen: Set<Labels> = []
-        var scraped = 0
+        var scraped = 0, kept = 0
         if case .success(let response) = outcome {
             do {
-                scraped = try ingest(response.body, contentType: response.contentType, at: timestamp, into: &appender, seen: &seen)
+                (scraped, kept) = try ingest(response.body, contentType: response.contentType, at: timestamp, into: &appender, seen: &seen)
             } catch {
                 appender.rollback()
                 seen = []
@@ -57,7 +57,7 @@ struct ScrapeLoop {
         let up: Double = if case .success = outcome { 1 } else { 0 }
         let report: [(String, Double)] = [
             ("up", up), ("scrape_duration_seconds", seconds), ("scrape_samples_scraped", Double(scraped)),
-            ("scrape_samples_post_metric_relabeling", Double(scraped)), ("scrape_series_added", Double(added)),
+            ("scrape_samples_post_metric_relabeling", Double(kept)), ("scrape_series_added", Double(added)),
         ]
         for (name, value) in report {
             _ = try? appender.append(.unknown, target.labels.setting(Labels.metricName, to: name), timestamp, value)
@@ -109,11 +109,14 @@ struct ScrapeLoop {
         return (Array(buffer.readableBytesView), response.headers.first(name: "Content-Type"))
     }
 
-    /// Parses and appends; throws on a parse error or a broken limit, which fails the
-    /// whole scrape as Prometheus does.
-    private func ingest(_ body: [UInt8], contentType: String?, at timestamp: Int64, into appender: inout StoreAppender, seen: inout Set<Labels>) throws(ScrapeError) -> Int {
+    /// Parses and appends; returns the samples scraped and those left after metric
+    /// relabeling. Throws on a parse error or a broken limit, which fails the whole scrape
+    /// as Prometheus does (the limits apply to what metric relabeling keeps).
+    func ingest(
+        _ body: [UInt8], contentType: String?, at timestamp: Int64, into appender: inout StoreAppender, seen: inout Set<Labels>
+    ) throws(ScrapeError) -> (scraped: Int, kept: Int) {
         var parser = ExpositionParser(body, format: ExpositionFormat(contentType: contentType), limits: limits)
-        var count = 0
+        var count = 0, kept = 0
         var described: [String: MetricMetadataStore.Entry] = [:]
         defer { metadata.update(target: target.url, described) }
         while true {
@@ -135,9 +138,6 @@ struct ScrapeLoop {
                 continue
             }
             count += 1
-            if target.sampleLimit > 0 && count > target.sampleLimit {
-                throw .sampleLimit(target.sampleLimit)
-            }
             var final = attachTargetLabels(labels)
             if !target.metricRelabelConfigs.isEmpty {
                 var map: [String: String] = [:]
@@ -145,9 +145,11 @@ struct ScrapeLoop {
                 guard let relabeled = Relabeler.apply(target.metricRelabelConfigs, to: map) else { continue }
                 final = Labels(relabeled.filter { !$0.value.isEmpty })
             }
-            if target.labelLimit > 0 && final.count > target.labelLimit {
-                throw .labelLimit(final.count, target.labelLimit)
+            kept += 1
+            if target.sampleLimit > 0 && kept > target.sampleLimit {
+                throw .sampleLimit(target.sampleLimit)
             }
+            try checkLabelLimits(final)
             let timestampToUse = target.honorTimestamps ? explicitTime : nil
             // A sample the store refuses (out of order, duplicate) is dropped and counted by
             // the store; the rest of the scrape still lands, as in Prometheus.
@@ -155,7 +157,27 @@ struct ScrapeLoop {
                 if timestampToUse == nil { seen.insert(final) }
             }
         }
-        return count
+        return (count, kept)
+    }
+
+    /// `label_limit`, `label_name_length_limit` and `label_value_length_limit` (lengths in
+    /// bytes, as Prometheus counts them); 0 turns a limit off.
+    func checkLabelLimits(_ labels: Labels) throws(ScrapeError) {
+        let metric = labels[Labels.metricName] ?? ""
+        if target.labelLimit > 0 && labels.count > target.labelLimit {
+            throw .labelLimit(metric: metric, count: labels.count, limit: target.labelLimit)
+        }
+        guard target.labelNameLengthLimit > 0 || target.labelValueLengthLimit > 0 else { return }
+        for label in labels {
+            let nameLength = label.name.utf8.count
+            if target.labelNameLengthLimit > 0 && nameLength > target.labelNameLengthLimit {
+                throw .labelNameLength(metric: metric, name: label.name, length: nameLength, limit: target.labelNameLengthLimit)
+            }
+            let valueLength = label.value.utf8.count
+            if target.labelValueLengthLimit > 0 && valueLength > target.labelValueLengthLimit {
+                throw .labelValueLength(metric: metric, name: label.name, length: valueLength, limit: target.labelValueLengthLimit)
+            }
+        }
     }
 
     /// Adds the target's labels. On a clash the target wins and the scraped value moves to
@@ -186,7 +208,9 @@ enum ScrapeError: Error, CustomStringConvertible {
     case bodyTooLarge(limit: Int)
     case parse(ExpositionError)
     case sampleLimit(Int)
-    case labelLimit(Int, Int)
+    case labelLimit(metric: String, count: Int, limit: Int)
+    case labelNameLength(metric: String, name: String, length: Int, limit: Int)
+    case labelValueLength(metric: String, name: String, length: Int, limit: Int)
     case storage(String)
 
     var description: String {
@@ -196,9 +220,19 @@ enum ScrapeError: Error, CustomStringConvertible {
         case .status(let code, let reason): "server returned HTTP status \(code) \(reason)"
         case .bodyTooLarge(let limit): "response body larger than \(limit) bytes"
         case .parse(let error): "invalid exposition: \(error)"
-        case .sampleLimit(let limit): "sample limit of \(limit) exceeded"
-        case .labelLimit(let count, let limit): "a series has \(count) labels, more than label_limit \(limit)"
+        case .sampleLimit(let limit): "sample_limit exceeded: more than \(limit) samples left after metric relabeling"
+        case .labelLimit(let metric, let count, let limit):
+            "label_limit exceeded: a series of \(Self.quoted(metric)) has \(count) labels, the limit is \(limit)"
+        case .labelNameLength(let metric, let name, let length, let limit):
+            "label_name_length_limit exceeded: a series of \(Self.quoted(metric)) has a label name \(Self.quoted(name)) of \(length) bytes, the limit is \(limit)"
+        case .labelValueLength(let metric, let name, let length, let limit):
+            "label_value_length_limit exceeded: a series of \(Self.quoted(metric)) has a value of \(length) bytes for label \(Self.quoted(name)), the limit is \(limit)"
         case .storage(let reason): "storing the scrape failed: \(reason)"
         }
+    }
+    /// A name taken from the scraped data, cut to 50 characters: a hostile target's
+    /// megabyte-long label must not become a megabyte-long error.
+    static func quoted(_ text: String) -> String {
+        text.count <= 50 ? "\"\(text)\"" : "\"\(text.prefix(50))…\""
     }
 }

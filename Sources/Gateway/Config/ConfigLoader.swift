@@ -130,6 +130,8 @@ public enum ConfigLoader {
         }
         job.sampleLimit = try m.int("sample_limit") ?? 0
         job.labelLimit = try m.int("label_limit") ?? 0
+        job.labelNameLengthLimit = try m.int("label_name_length_limit") ?? 0
+        job.labelValueLengthLimit = try m.int("label_value_length_limit") ?? 0
         if let params = m.node("params") {
             let pm = try ConfigMapping(params, source: m.source, path: m.keyPath("params"))
             for key in pm.keys { job.params[key] = try pm.stringList(key) ?? [] }
