@@ -125,13 +125,13 @@ struct BlockTests {
         try fill(store, series: 4, from: 0, hours: 8, into: &expected)
         try store.compact(now: 8 * Self.hour)
         try store.compact(now: 8 * Self.hour) // nothing left to do: not a pass
-        var totals = store.stats.compaction
-        #expect(totals.passes == 1)
-        #expect(totals.failed == 0)
-        #expect(totals.headBlocksCut == 3)
-        #expect(totals.blocksMerged == 3)
-        #expect(totals.walSegmentsFolded >= 1)
-        #expect(totals.recentDurations.map(\.sequence) == [0])
+        var compaction = store.stats.compaction
+        #expect(compaction.passes == 1)
+        #expect(compaction.failed == 0)
+        #expect(compaction.totals.headBlocksCut == 3)
+        #expect(compaction.totals.blocksMerged == 3)
+        #expect(compaction.totals.walSegmentsFolded >= 1)
+        #expect(compaction.recentDurations.map(\.sequence) == [0])
         #expect(store.stats.blocks == 1)
 
         // The blocks directory replaced by a file: the next cut cannot be written.
@@ -139,11 +139,11 @@ struct BlockTests {
         try FileManager.default.removeItem(atPath: dir.path + "/blocks")
         try Data("not a directory".utf8).write(to: URL(fileURLWithPath: dir.path + "/blocks"))
         #expect(throws: StorageError.self) { try store.compact(now: 12 * Self.hour) }
-        totals = store.stats.compaction
-        #expect(totals.passes == 1)
-        #expect(totals.failed == 1)
-        #expect(totals.recentDurations.map(\.sequence) == [0, 1])
-        #expect(totals.recentDurations.allSatisfy { $0.seconds >= 0 })
+        compaction = store.stats.compaction
+        #expect(compaction.passes == 1)
+        #expect(compaction.failed == 1)
+        #expect(compaction.recentDurations.map(\.sequence) == [0, 1])
+        #expect(compaction.recentDurations.allSatisfy { $0.seconds >= 0 })
 
         // Once the directory is back, the next pass cuts what the failed one could not:
         // nothing was dropped from the head in between.
@@ -152,7 +152,7 @@ struct BlockTests {
         let blocksBefore = store.stats.blocks
         try store.compact(now: 12 * Self.hour)
         #expect(store.stats.compaction.passes == 2)
-        #expect(store.stats.compaction.headBlocksCut == 5, "6–8 h, the range the failed pass held back, and 8–10 h")
+        #expect(store.stats.compaction.totals.headBlocksCut == 5, "6–8 h, the range the failed pass held back, and 8–10 h")
         let sinceSix = expected.mapValues { $0.filter { $0.timestamp >= 6 * Self.hour } }
         #expect(try read(store, [try LabelMatcher(.regexMatch, "instance", ".+")], mint: 6 * Self.hour) == sinceSix)
         #expect(blocksBefore == 1)

@@ -118,13 +118,13 @@ final class SelfMetrics: Sendable {
         for (name, help, value) in [
             ("sextant_tsdb_compactions_total", "Compaction passes that wrote or removed blocks.", compaction.passes),
             ("sextant_tsdb_compactions_failed_total", "Compaction passes stopped by an error.", compaction.failed),
-            ("sextant_tsdb_head_cuts_total", "Blocks cut from the head.", compaction.headBlocksCut),
-            ("sextant_tsdb_blocks_merged_total", "Blocks merged into larger ranges.", compaction.blocksMerged),
-            ("sextant_tsdb_retention_deleted_blocks_total", "Blocks deleted by time or size retention.", compaction.blocksDeletedByRetention),
+            ("sextant_tsdb_head_cuts_total", "Blocks cut from the head.", compaction.totals.headBlocksCut),
+            ("sextant_tsdb_blocks_merged_total", "Blocks merged into larger ranges.", compaction.totals.blocksMerged),
+            ("sextant_tsdb_retention_deleted_blocks_total", "Blocks deleted by time or size retention.", compaction.totals.blocksDeletedByRetention),
             ("sextant_tsdb_retention_rule_deleted_samples_total", "Samples deleted by per-series retention rules.",
-             compaction.samplesDeletedByRetentionRules),
-            ("sextant_tsdb_rollups_written_total", "Downsampled blocks written.", compaction.rollupsWritten),
-            ("sextant_tsdb_wal_segments_folded_total", "WAL segments folded into a checkpoint.", compaction.walSegmentsFolded),
+             compaction.totals.samplesDeletedByRetentionRules),
+            ("sextant_tsdb_rollups_written_total", "Downsampled blocks written.", compaction.totals.rollupsWritten),
+            ("sextant_tsdb_wal_segments_folded_total", "WAL segments folded into a checkpoint.", compaction.totals.walSegmentsFolded),
         ] {
             advance(registry.makeCounter(descriptor: Self.describe(name, help)), name, Double(value))
         }

@@ -19,30 +19,21 @@ struct HostCollectorService: Service {
         var collector = HostCollector()
         let labels = [Label("instance", Self.hostname), Label("job", "node")]
         var reported = Set<String>()
-        await withGracefulShutdownHandler {
-            var next = (now() / interval + 1) * interval
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                let wait = next - now()
-                if wait > 0 {
-                    do { try await Task.sleep(for: .milliseconds(wait)) } catch { break }
+        await AlignedTicker(interval: interval, now: now).run { next in
+            // statfs on a hung network mount blocks: keep it off the cooperative pool.
+            let (result, updated) = await Task.detached { [collector, store, labels] in
+                var collector = collector
+                var appender = store.appender()
+                let result = collector.write(into: &appender, at: next, extraLabels: labels)
+                do { try appender.commit() } catch {
+                    return (HostWriteResult(errors: [HostCollectorError(file: "(store)", reason: "\(error)")]), collector)
                 }
-                // statfs on a hung network mount blocks: keep it off the cooperative pool.
-                let (result, updated) = await Task.detached { [collector, store, next, labels] in
-                    var collector = collector
-                    var appender = store.appender()
-                    let result = collector.write(into: &appender, at: next, extraLabels: labels)
-                    do { try appender.commit() } catch {
-                        return (HostWriteResult(errors: [HostCollectorError(file: "(store)", reason: "\(error)")]), collector)
-                    }
-                    return (result, collector)
-                }.value
-                collector = updated
-                for error in result.errors where reported.insert(error.description).inserted {
-                    logger.warning("host collector source failed", metadata: ["error": "\(error)"])
-                }
-                next += interval
-                while next <= now() { next += interval }
+                return (result, collector)
+            }.value
+            collector = updated
+            for error in result.errors where reported.insert(error.description).inserted {
+                logger.warning("host collector source failed", metadata: ["error": "\(error)"])
             }
-        } onGracefulShutdown: {}
+        }
     }
 }

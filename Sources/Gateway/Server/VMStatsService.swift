@@ -59,17 +59,6 @@ final class VMStatsService: Service, Sendable {
     }
 
     func run() async throws {
-        await withGracefulShutdownHandler {
-            var next = (now() / interval + 1) * interval
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                let wait = next - now()
-                if wait > 0 {
-                    do { try await Task.sleep(for: .milliseconds(wait)) } catch { break }
-                }
-                await collect(at: next)
-                next += interval
-                while next <= now() { next += interval }
-            }
-        } onGracefulShutdown: {}
+        await AlignedTicker(interval: interval, now: now).run { time in await collect(at: time) }
     }
 }

@@ -5,12 +5,8 @@ public struct CompactionStatistics: Sendable, Equatable {
     public var passes = 0
     /// Passes that stopped on an error (the error is also logged by the caller).
     public var failed = 0
-    public var headBlocksCut = 0
-    public var blocksMerged = 0
-    public var blocksDeletedByRetention = 0
-    public var walSegmentsFolded = 0
-    public var samplesDeletedByRetentionRules = 0
-    public var rollupsWritten = 0
+    /// What the passes did, summed.
+    public var totals = CompactionReport()
     /// The durations of the latest passes that did work or failed, oldest first, each with
     /// its sequence number, so a reader can record each one once into a histogram.
     public private(set) var recentDurations: [TimedPass] = []
@@ -19,14 +15,7 @@ public struct CompactionStatistics: Sendable, Equatable {
 
     static let recentLimit = 256
 
-    mutating func add(_ report: CompactionReport) {
-        headBlocksCut += report.headBlocksCut
-        blocksMerged += report.blocksMerged
-        blocksDeletedByRetention += report.blocksDeletedByRetention
-        walSegmentsFolded += report.walSegmentsFolded
-        samplesDeletedByRetentionRules += report.samplesDeletedByRetentionRules
-        rollupsWritten += report.rollupsWritten
-    }
+    mutating func add(_ report: CompactionReport) { totals.add(report) }
 
     mutating func recordDuration(_ seconds: Double) {
         recentDurations.append(TimedPass(sequence: nextSequence, seconds: seconds))
@@ -37,5 +26,16 @@ public struct CompactionStatistics: Sendable, Equatable {
     public struct TimedPass: Sendable, Equatable {
         public var sequence: Int
         public var seconds: Double
+    }
+}
+
+extension CompactionReport {
+    mutating func add(_ other: CompactionReport) {
+        headBlocksCut += other.headBlocksCut
+        blocksMerged += other.blocksMerged
+        blocksDeletedByRetention += other.blocksDeletedByRetention
+        walSegmentsFolded += other.walSegmentsFolded
+        samplesDeletedByRetentionRules += other.samplesDeletedByRetentionRules
+        rollupsWritten += other.rollupsWritten
     }
 }
