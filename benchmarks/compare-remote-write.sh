@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# compare-remote-write.sh: remote-write ingest over HTTP, Sextant and Prometheus, in one run.
+# compare-remote-write.sh: remote-write ingest over HTTP, Sextant against Prometheus (and,
+# with SERVERS="sextant prometheus victoriametrics", VictoriaMetrics), in one run.
 #
 #   1. builds `rwload` (this package, release) if needed;
 #   2. for each server in turn (Sextant, then Prometheus, then the other way round in the
@@ -8,7 +9,9 @@
 #      --start) — and reads the server's CPU time over the timed phase from /proc;
 #   3. checks that the samples arrived: `sum(count_over_time({__name__="…",instance=~"host-.*"}[600s]))`
 #      per metric name over the whole range, summed, must equal the samples of the 2xx
-#      answers (warm-up included), and the series count must be CONNECTIONS × SERIES;
+#      answers (warm-up included), and the series count must be CONNECTIONS × SERIES
+#      (VictoriaMetrics: after /internal/force_flush, the rows its `vm_rows{type=~"storage/.*"}`
+#      reports, and /api/v1/series/count, since its range queries shift windows to the step);
 #   4. stops the server; reports every run and each server's median.
 #
 # The load generator runs on the same machine (the 2 shared cores) as the server, as
@@ -26,9 +29,10 @@
 #   WARMUP=2                           untimed bodies per connection first (series creation)
 #   PAYLOADS=N                         timed bodies per connection (default: enough for
 #                                      RATE_CAP=4000000 samples/s over DURATION)
-#   SERVERS="sextant prometheus"       which servers, in this order in odd rounds
+#   SERVERS="sextant prometheus"       which servers, in this order in odd rounds (also:
+#                                      victoriametrics, Debian's victoria-metrics)
 #   ROUNDS=2                           rounds; even rounds run the servers in reverse order
-#   PROM_PORT=19492 SEXTANT_PORT=19493 loopback ports
+#   PROM_PORT=19492 SEXTANT_PORT=19493 VM_PORT=19494  loopback ports
 #   SEXTANT=path                       sextant binary (default ../.build/release/sextant if it
 #                                      exists, else ../.build/debug/sextant)
 #   RWLOAD=path                        load generator (default: build .build/release/rwload)
@@ -53,6 +57,7 @@ SERVERS=${SERVERS:-sextant prometheus}
 ROUNDS=${ROUNDS:-2}
 PROM_PORT=${PROM_PORT:-19492}
 SEXTANT_PORT=${SEXTANT_PORT:-19493}
+VM_PORT=${VM_PORT:-19494}
 PERF=${PERF:-0}
 KEEP=${KEEP:-0}
 if [[ -z "${SEXTANT:-}" ]]; then
@@ -86,6 +91,7 @@ say() { echo "$*" | tee -a "$SUMMARY"; }
 # --- tools -------------------------------------------------------------------------------
 need_apt=()
 command -v prometheus >/dev/null || need_apt+=(prometheus)
+if [[ " $SERVERS " == *" victoriametrics "* ]]; then command -v victoria-metrics >/dev/null || need_apt+=(victoria-metrics); fi
 command -v curl >/dev/null || need_apt+=(curl)
 if ((${#need_apt[@]})); then
     log "installing ${need_apt[*]} (apt-get)"
@@ -94,7 +100,7 @@ fi
 command -v python3 >/dev/null || { echo "python3 is needed" >&2; exit 1; }
 [[ -x "$SEXTANT" ]] || { echo "no sextant binary at $SEXTANT (build the main package first)" >&2; exit 1; }
 if [[ "$PERF" == 1 ]]; then command -v perf >/dev/null || { echo "PERF=1 needs perf" >&2; exit 1; }; fi
-for port in "$PROM_PORT" "$SEXTANT_PORT"; do
+for port in "$PROM_PORT" "$SEXTANT_PORT" "$VM_PORT"; do
     if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then echo "port $port on 127.0.0.1 is in use" >&2; exit 1; fi
 done
 
@@ -154,6 +160,22 @@ print(samples, count)
 PY
 }
 
+# VictoriaMetrics: its own count of stored rows once the in-memory buffers are flushed.
+count_stored_vm() { # port → "samples series"
+    local port=$1
+    curl -s --max-time 60 "http://127.0.0.1:$port/internal/force_flush" >/dev/null
+    python3 - "$port" <<'PY'
+import json, re, sys, urllib.request
+port = sys.argv[1]
+with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=60) as r:
+    text = r.read().decode()
+rows = sum(float(m.group(1)) for m in re.finditer(r'^vm_rows\{type="storage/[^"]*"\} (\S+)$', text, re.M))
+with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/series/count", timeout=60) as r:
+    series = json.load(r)["data"][0]
+print(int(rows), series)
+PY
+}
+
 field() { sed -n 's/^result .*\b'"$1"'=\([^ ]*\).*/\1/p' "$2"; }
 cores() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 
@@ -179,10 +201,17 @@ run_server() { # name round
         pid=$!
         VERSION[$name]=$(prometheus --version 2>&1 | head -1)
         ;;
+    victoriametrics)
+        port=$VM_PORT
+        victoria-metrics -storageDataPath="$WORK/data-$name" -httpListenAddr="127.0.0.1:$port" \
+            -retentionPeriod=100y -loggerLevel=WARN >"$WORK/victoriametrics.log" 2>&1 &
+        pid=$!
+        VERSION[$name]="victoria-metrics $(dpkg-query -W -f='${Version}' victoria-metrics 2>/dev/null || echo unknown) (Debian)"
+        ;;
     *) echo "unknown server $name" >&2; exit 1 ;;
     esac
     PIDS+=("$pid")
-    wait_ready "http://127.0.0.1:$port/-/ready" 120
+    if [[ "$name" == victoriametrics ]]; then wait_ready "http://127.0.0.1:$port/health" 120; else wait_ready "http://127.0.0.1:$port/-/ready" 120; fi
     if [[ "$PERF" == 1 ]]; then
         perf record -F 499 -g -p "$pid" -o "$WORK/perf-$key.data" >"$WORK/perf-$key.log" 2>&1 &
         perf_pid=$!
@@ -204,7 +233,11 @@ run_server() { # name round
     EXHAUSTED[$key]=$(field exhausted "$WORK/rwload-$key.out")
     CPU_CORES[$key]=$(cores "${CPU[$key]}" "${ELAPSED[$key]}")
     log "$name (round $2): counting stored samples"
-    read -r "STORED[$key]" "SERIES_STORED[$key]" < <(count_stored "$port")
+    if [[ "$name" == victoriametrics ]]; then
+        read -r "STORED[$key]" "SERIES_STORED[$key]" < <(count_stored_vm "$port")
+    else
+        read -r "STORED[$key]" "SERIES_STORED[$key]" < <(count_stored "$port")
+    fi
     stop "$pid"
 }
 
@@ -255,6 +288,11 @@ if [[ " ${ORDER[*]} " == *" sextant "* && " ${ORDER[*]} " == *" prometheus "* ]]
     SX=$(median sextant)
     PR=$(median prometheus)
     say "Median over the rounds: Sextant $SX samples/s ($(python3 -c "print(f'{$SX / 1e6:.2f}')") M), Prometheus $PR samples/s; Sextant / Prometheus $(python3 -c "print(f'{$SX / $PR:.2f}')") × (targets: ≥ 1 M samples/s, ≥ 2 × Prometheus)."
+fi
+if [[ " ${ORDER[*]} " == *" sextant "* && " ${ORDER[*]} " == *" victoriametrics "* ]]; then
+    SX=$(median sextant)
+    VMR=$(median victoriametrics)
+    say "Median over the rounds: Sextant $SX samples/s, VictoriaMetrics $VMR samples/s; Sextant / VictoriaMetrics $(python3 -c "print(f'{$SX / $VMR:.2f}')") × (DESIGN.md target: ≥ 1.3 ×)."
 fi
 if [[ -n "${OUT:-}" ]]; then cp "$SUMMARY" "$OUT"; log "summary written to $OUT"; fi
 ((ok))
