@@ -1,12 +1,14 @@
 import Synchronization
 
-/// How much a block layout that stores each distinct timestamp column once would save.
+/// How much storing each distinct timestamp column once saves over block format version 1.
 ///
 /// Series scraped together share their timestamps, so their chunks carry the same timestamp
 /// column. The "shared" figures re-lay each block's chunks with every distinct column (same
 /// bytes, same time range, same count) kept once and a 4-byte reference in its place, then
-/// compress both layouts in pages as blocks are written. `xor` chunks, whose timestamps are
-/// interleaved with the values bit by bit, stay as they are in both.
+/// compress both layouts in pages as version 1 blocks were written (256 KiB, zstd level 3).
+/// `xor` chunks, whose timestamps are interleaved with the values bit by bit, stay as they
+/// are in both. This was the measurement behind format version 2 (``BlockFormat``), which now
+/// writes such a layout; it reads version 1 and 2 blocks alike (chunks come back whole).
 public struct TimestampSharing: Codable, Sendable, Equatable {
     public var samples = 0
     /// Encoded chunk bytes before compression, and the timestamp columns' part of them.
@@ -14,7 +16,7 @@ public struct TimestampSharing: Codable, Sendable, Equatable {
     public var timestampBytes = 0
     /// Timestamp column bytes if each distinct column were stored once per block.
     public var distinctTimestampBytes = 0
-    /// Chunk pages compressed as blocks store them, and with shared timestamp columns.
+    /// Chunk pages compressed as version 1 blocks stored them, and with shared timestamp columns.
     public var compressedBytes = 0
     public var sharedCompressedBytes = 0
 
@@ -86,7 +88,7 @@ extension StoreAnalysis {
         }
     }
 
-    /// Compressed size of a byte stream cut into pages as ``BlockWriter`` cuts chunk data.
+    /// Compressed size of a byte stream cut into pages as ``BlockWriter`` cut version 1 chunk data.
     private struct PageCompressor {
         var page: [UInt8] = []
         var total = 0
@@ -98,7 +100,7 @@ extension StoreAnalysis {
 
         mutating func flush() {
             guard !page.isEmpty else { return }
-            total += 12 + Zstd.compress(page).count
+            total += 12 + Zstd.compress(page, level: BlockFormat.Layout.v1.zstdLevel).count
             page.removeAll(keepingCapacity: true)
         }
 

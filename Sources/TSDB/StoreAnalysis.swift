@@ -15,6 +15,8 @@ public struct StoreAnalysis: Codable, Sendable {
         public var bytesPerSample: Double
         /// Window (ms) of a rollup's points; 0 for raw blocks.
         public var resolution: Int64
+        /// Block format version (docs/format/block.md).
+        public var version: Int
     }
 
     /// Raw blocks; the totals below count only these.
@@ -38,7 +40,7 @@ public struct StoreAnalysis: Codable, Sendable {
                 return BlockEntry(ulid: meta.ulid, minTime: meta.minTime, maxTime: meta.maxTime, level: meta.compaction.level,
                                   series: meta.stats.numSeries, samples: meta.stats.numSamples, chunks: meta.stats.numChunks, bytes: bytes,
                                   bytesPerSample: meta.stats.numSamples == 0 ? 0 : Double(bytes) / Double(meta.stats.numSamples),
-                                  resolution: meta.resolution)
+                                  resolution: meta.resolution, version: meta.version)
             }
         }
         let (raw, rolled) = store.state.withLock { state in (state.blocks, state.rollups) }

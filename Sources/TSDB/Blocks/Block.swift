@@ -1,14 +1,21 @@
 import Foundation
 import Synchronization
 
-/// An immutable block opened for reading. The index is held in memory; chunk pages are
-/// read and decompressed on demand, checked against their CRC, and the most recent few are
-/// cached.
+/// An immutable block opened for reading, of format version 1 or 2 (``BlockFormat``). The
+/// index, with version 2's shared timestamp columns, is held in memory; the chunks file's
+/// checksum is verified at open; chunk pages are read and decompressed on demand, checked
+/// against their own CRC again, and the most recent few are cached.
 final class Block: Sendable {
     let path: String
     let meta: BlockMeta
     let series: [BlockFormat.SeriesEntry]
     let postings: Postings
+    /// Version 2: the timestamp columns chunks share (``BlockFormat/ChunkRef/sharedTimestamps``),
+    /// back to back; column k is `timestampColumnBytes[timestampColumnStarts[k]..<timestampColumnStarts[k + 1]]`.
+    /// One buffer rather than an array per column: readers on several threads then touch no
+    /// per-column reference count.
+    let timestampColumnBytes: [UInt8]
+    let timestampColumnStarts: [Int]
     private let pages: [(offset: Int, rawSize: Int, compressedSize: Int, crc: UInt32)]
     /// Kept open for the life of the block so a compaction that deletes the directory never
     /// pulls the data out from under a running query.
@@ -18,10 +25,12 @@ final class Block: Sendable {
     struct PageCache {
         var pages: [Int: [UInt8]] = [:]
         var order: [Int] = []
-        /// 32 pages of 256 KiB, 8 MiB per block: enough for a day of 1 000 series read back to
-        /// back (a 2-block store of 5.76 M samples is 28 pages) without re-reading,
-        /// re-checksumming and re-decompressing every page at each query.
-        static let capacity = 32
+        var bytes = 0
+        /// 8 MiB of pages per block (32 pages of 256 KiB): enough
+        /// for a day of 1 000 series read back to back (a 2-block store of 5.76 M samples is 28
+        /// version 1 pages) without re-reading, re-checksumming and re-decompressing every page
+        /// at each query. The newest page is always kept.
+        static let capacityBytes = 8 << 20
     }
 
     struct OpenError: Error, CustomStringConvertible {
@@ -40,7 +49,9 @@ final class Block: Sendable {
         } catch {
             throw OpenError(path: path, reason: "unreadable meta.json: \(error)")
         }
-        guard meta.version == BlockMeta.currentVersion else { throw OpenError(path: path, reason: "block version \(meta.version) is not supported") }
+        guard let version = UInt8(exactly: meta.version), BlockFormat.supportedVersions.contains(version) else {
+            throw OpenError(path: path, reason: "block version \(meta.version) is not supported")
+        }
         for (name, info) in meta.files {
             guard FileIO.fileSize(path + "/" + name) == info.size else {
                 throw OpenError(path: path, reason: "\(name) is \(FileIO.fileSize(path + "/" + name).map(String.init) ?? "missing"), meta.json says \(info.size) bytes")
@@ -49,7 +60,11 @@ final class Block: Sendable {
         do {
             let indexBytes = try FileIO.readAll(path + "/index")
             guard CRC32C.checksum(indexBytes) == meta.files["index"]?.crc32c else { throw OpenError(path: path, reason: "index checksum mismatch") }
-            series = try BlockIndex.decode(indexBytes)
+            let index = try BlockIndex.decodeIndex(indexBytes)
+            guard index.version == version else { throw OpenError(path: path, reason: "index version \(index.version) in a version \(version) block") }
+            series = index.series
+            timestampColumnBytes = index.timestampColumns.flatMap { $0 }
+            timestampColumnStarts = index.timestampColumns.reduce(into: [0]) { $0.append($0.last! + $1.count) }
         } catch let error as OpenError {
             throw error
         } catch {
@@ -63,6 +78,11 @@ final class Block: Sendable {
         do {
             let chunks = try FileIO.readAll(path + "/chunks")
             guard chunks.count >= 5, Array(chunks[0..<4]) == BlockFormat.chunksMagic else { throw OpenError(path: path, reason: "chunks file has no Sextant header") }
+            // The whole file is in memory here anyway: damage anywhere in it (a page or a page
+            // header) is found now, and the block moved aside, rather than by the first query
+            // that reads the page.
+            guard CRC32C.checksum(chunks) == meta.files["chunks"]?.crc32c else { throw OpenError(path: path, reason: "chunks checksum mismatch") }
+            guard chunks[4] == version else { throw OpenError(path: path, reason: "chunks version \(chunks[4]) in a version \(version) block") }
             var offset = 5
             func u32(_ at: Int) -> UInt32 {
                 UInt32(chunks[at]) | UInt32(chunks[at + 1]) << 8 | UInt32(chunks[at + 2]) << 16 | UInt32(chunks[at + 3]) << 24
@@ -85,8 +105,13 @@ final class Block: Sendable {
         fd = open(path + "/chunks", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw OpenError(path: path, reason: "cannot open chunks: \(FileIO.errnoText())") }
         for entry in series {
-            for chunk in entry.chunks where chunk.page >= pages.count || chunk.offset + chunk.length > pages[chunk.page].rawSize {
-                throw OpenError(path: path, reason: "index points past the chunk data")
+            for chunk in entry.chunks {
+                guard chunk.page < pages.count, chunk.offset + chunk.length <= pages[chunk.page].rawSize else {
+                    throw OpenError(path: path, reason: "index points past the chunk data")
+                }
+                guard chunk.sharedTimestamps == 0 || chunk.length >= 1 else {
+                    throw OpenError(path: path, reason: "a chunk with a shared timestamp column has no header byte")
+                }
             }
         }
     }
@@ -104,9 +129,12 @@ final class Block: Sendable {
             throw StorageError("decompress", path: path + "/chunks", reason: "page \(number): \(error)")
         }
         cache.withLock { cache in
-            cache.pages[number] = bytes
+            guard cache.pages.updateValue(bytes, forKey: number) == nil else { return }
             cache.order.append(number)
-            if cache.order.count > PageCache.capacity { cache.pages[cache.order.removeFirst()] = nil }
+            cache.bytes += bytes.count
+            while cache.bytes > PageCache.capacityBytes && cache.order.count > 1 {
+                cache.bytes -= cache.pages.removeValue(forKey: cache.order.removeFirst())?.count ?? 0
+            }
         }
         return bytes
     }
@@ -126,13 +154,25 @@ final class Block: Sendable {
             guard let encoding = ChunkEncoding(rawValue: ref.encoding) else {
                 throw StorageError("read", path: path, reason: "unknown chunk encoding \(ref.encoding)")
             }
-            out.append(EncodedChunk(unchecked: encoding, bytes: Array(page[ref.offset..<ref.offset + ref.length]),
-                                    count: ref.count, minTime: ref.minTime, maxTime: ref.maxTime))
+            let bytes = page.withUnsafeBufferPointer { page in
+                let stored = UnsafeBufferPointer(rebasing: page[ref.offset..<ref.offset + ref.length])
+                guard ref.sharedTimestamps > 0 else { return Array(stored) }
+                let (start, end) = (timestampColumnStarts[ref.sharedTimestamps - 1], timestampColumnStarts[ref.sharedTimestamps])
+                return timestampColumnBytes.withUnsafeBufferPointer { columns in
+                    SharedTimestamps.join(stored: stored, column: UnsafeBufferPointer(rebasing: columns[start..<end]))
+                }
+            }
+            out.append(EncodedChunk(unchecked: encoding, bytes: bytes, count: ref.count, minTime: ref.minTime, maxTime: ref.maxTime))
         }
         return out
     }
 
     deinit { close(fd) }
+
+    /// Version 2's shared timestamp columns, one array each.
+    var timestampColumns: [[UInt8]] {
+        zip(timestampColumnStarts, timestampColumnStarts.dropFirst()).map { Array(timestampColumnBytes[$0..<$1]) }
+    }
 
     var sizeOnDisk: Int { meta.files.values.reduce(0) { $0 + $1.size } }
 }

@@ -32,7 +32,7 @@ public struct BlockMeta: Codable, Sendable, Equatable {
     public var parent: String?
     public var files: [String: FileInfo]
 
-    static let currentVersion = 1
+    static let currentVersion = Int(BlockFormat.version)
 
     func encoded() -> Data {
         let encoder = JSONEncoder()

@@ -19,7 +19,8 @@ import TSDB
 let analyzedMilliBytes = BenchmarkMetric.custom("bytes/sample ×1000 (analyze)", polarity: .prefersSmaller, useScalingFactor: false)
 let directoryMilliBytes = BenchmarkMetric.custom("bytes/sample ×1000 (block dirs)", polarity: .prefersSmaller, useScalingFactor: false)
 let blockCount = BenchmarkMetric.custom("blocks", polarity: .prefersSmaller, useScalingFactor: false)
-/// The same chunks laid out with each distinct timestamp column once per block (measured, not written).
+/// The same chunks laid out as version 1 pages with each distinct timestamp column once per block
+/// (`StoreAnalysis.timestampSharing`; format version 2 writes shared columns, see docs/format/block.md).
 let sharedMilliBytes = BenchmarkMetric.custom("bytes/sample ×1000 (shared timestamps)", polarity: .prefersSmaller, useScalingFactor: false)
 
 let dataOptions = GeneratorOptions(targets: 20, seriesPerTarget: 100)
@@ -35,11 +36,15 @@ func measure(_ benchmark: Benchmark, path: String, totalSamples: Int) throws {
     let sharing = try StoreAnalysis.timestampSharing(path: path)
     benchmark.measurement(sharedMilliBytes, Int((sharing.sharedBytesPerSample * 1000).rounded()))
     note("BytesPerSample: timestamp columns \(sharing.timestampBytes) of \(sharing.chunkBytes) encoded chunk bytes, "
-        + "\(sharing.distinctTimestampBytes) if each distinct column were kept once; chunk pages compressed: "
+        + "\(sharing.distinctTimestampBytes) if each distinct column were kept once; chunk pages compressed as version 1 pages: "
         + "\(sharing.compressedBytes) bytes (\(sharing.bytesPerSample) B/sample), with shared timestamp columns "
         + "\(sharing.sharedCompressedBytes) bytes (\(sharing.sharedBytesPerSample) B/sample)")
     note("BytesPerSample: \(analysis.blocks.count) blocks, \(analysis.blockSamples) samples, \(analysis.blockBytes) bytes "
         + "(analyze: \(analysis.blockBytesPerSample) B/sample; block dirs \(directoryBytes) bytes: \(Double(directoryBytes) / Double(totalSamples)) B/sample)")
+    let versions = Set(analysis.blocks.map { block in
+        (try? JSONDecoder().decode(BlockMeta.self, from: Data(contentsOf: URL(fileURLWithPath: path + "/blocks/" + block.ulid + "/meta.json"))))?.version ?? 0
+    })
+    note("BytesPerSample: block format version(s) \(versions.sorted())")
     for block in analysis.blocks {
         let files = ["chunks", "index", "meta.json"].map { name in
             "\(name) \(TemporaryDirectory.bytes(under: path + "/blocks/" + block.ulid + "/" + name))"
