@@ -205,8 +205,10 @@ extension OverRangeOutcome {
         isCounter: Bool, isRate: Bool, deadline: Deadline
     ) throws(QueryError) {
         let runLength = 64
-        var run: [RateStep] = []
-        run.reserveCapacity(runLength)
+        // RateStep is a trivial type: the slots need no deinitialization.
+        let run = UnsafeMutablePointer<RateStep>.allocate(capacity: runLength)
+        defer { run.deallocate() }
+        var pending = 0
         var step = 0
         for t in steps {
             defer { step += 1 }
@@ -220,32 +222,39 @@ extension OverRangeOutcome {
             let last = window.last
             var result = last.value - first.value
             if isCounter && window.counterResets > 0 { result = window.addingCounterResets(to: result) }
-            run.append(RateStep(t: t, mint: mint, maxt: maxt, first: first, last: last, count: count, result: result))
-            if run.count == runLength {
-                appendRates(run, range: shape.range, isCounter: isCounter, isRate: isRate)
-                run.removeAll(keepingCapacity: true)
+            (run + pending).initialize(to: RateStep(t: t, mint: mint, maxt: maxt, first: first, last: last, count: count, result: result))
+            pending += 1
+            if pending == runLength {
+                appendRates(UnsafeBufferPointer(start: run, count: pending), range: shape.range, isCounter: isCounter, isRate: isRate)
+                pending = 0
             }
         }
-        appendRates(run, range: shape.range, isCounter: isCounter, isRate: isRate)
+        appendRates(UnsafeBufferPointer(start: run, count: pending), range: shape.range, isCounter: isCounter, isRate: isRate)
     }
 
-    private mutating func appendRates(_ run: [RateStep], range: Int64, isCounter: Bool, isRate: Bool) {
+    /// The values of a run of steps, computed into a buffer with no appends between them (so
+    /// that the divisions of successive steps overlap), then appended to `points` at once.
+    private mutating func appendRates(_ run: UnsafeBufferPointer<RateStep>, range: Int64, isCounter: Bool, isRate: Bool) {
+        guard !run.isEmpty else { return }
         let rangeSeconds = Functions.seconds(range)
-        var i = 0
-        while i + 1 < run.count {
-            let a = run[i], b = run[i + 1]
-            let values = Functions.extrapolatedRates(
-                SIMD2(a.result, b.result), first: (a.first, b.first), last: (a.last, b.last), count: (a.count, b.count),
-                rangeStart: (a.mint, b.mint), rangeEnd: (a.maxt, b.maxt), rangeSeconds: rangeSeconds, isCounter: isCounter, isRate: isRate)
-            points.append(Sample(a.t, values[0]))
-            points.append(Sample(b.t, values[1]))
-            i += 2
-        }
-        if i < run.count {
-            let s = run[i]
-            let value = Functions.extrapolatedRate(s.result, first: s.first, last: s.last, count: s.count, rangeStart: s.mint,
-                                                   rangeEnd: s.maxt, range: range, isCounter: isCounter, isRate: isRate)
-            points.append(Sample(s.t, value))
+        withUnsafeTemporaryAllocation(of: Sample.self, capacity: run.count) { values in
+            var i = 0
+            while i + 1 < run.count {
+                let a = run[i], b = run[i + 1]
+                let rates = Functions.extrapolatedRates(
+                    SIMD2(a.result, b.result), first: (a.first, b.first), last: (a.last, b.last), count: (a.count, b.count),
+                    rangeStart: (a.mint, b.mint), rangeEnd: (a.maxt, b.maxt), rangeSeconds: rangeSeconds, isCounter: isCounter, isRate: isRate)
+                values.initializeElement(at: i, to: Sample(a.t, rates[0]))
+                values.initializeElement(at: i + 1, to: Sample(b.t, rates[1]))
+                i += 2
+            }
+            if i < run.count {
+                let s = run[i]
+                let value = Functions.extrapolatedRate(s.result, first: s.first, last: s.last, count: s.count, rangeStart: s.mint,
+                                                       rangeEnd: s.maxt, range: range, isCounter: isCounter, isRate: isRate)
+                values.initializeElement(at: i, to: Sample(s.t, value))
+            }
+            points.append(contentsOf: values)
         }
     }
 }

@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import TSDB
 
 extension Evaluator {
@@ -46,50 +48,28 @@ extension Evaluator {
         // Read here, not inside the loop: `self` is generic over the querier, so reading a
         // property of it there costs a metadata lookup per point.
         let stepInterval = steps.interval
-        let interval = UInt64(stepInterval)
         var onGrid = true
         sums.withUnsafeMutableBufferPointer { sums in
             filled.withUnsafeMutableBufferPointer { filled in
                 inputsAt.withUnsafeMutableBufferPointer { inputsAt in
                     groupsAt.withUnsafeMutableBufferPointer { groupsAt in
-                        series: for (s, series) in input.enumerated() {
-                            let group = groupOf[s]
-                            let base = group * stepCount
-                            var previous = -1
-                            for point in series.points {
-                                let k: Int
-                                // Points mostly sit on consecutive steps: try the step after the
-                                // previous one before dividing (a 64-bit division per point).
-                                if previous + 1 < stepCount, point.timestamp == start &+ Int64(previous + 1) &* stepInterval {
-                                    k = previous + 1
-                                } else {
-                                    guard point.timestamp >= start else { onGrid = false; break series }
-                                    // Unsigned, so that no span overflows.
-                                    let span = UInt64(bitPattern: point.timestamp) &- UInt64(bitPattern: start)
-                                    let (quotient, remainder) = span.quotientAndRemainder(dividingBy: interval)
-                                    guard remainder == 0, quotient < UInt64(stepCount), Int(quotient) > previous else {
-                                        onGrid = false
-                                        break series
-                                    }
-                                    k = Int(quotient)
+                        groupOf.withUnsafeBufferPointer { groupOf in
+                            let table = SumTable(sums: sums, filled: filled, inputsAt: inputsAt, groupsAt: groupsAt, groupOf: groupOf,
+                                                 stepCount: stepCount, start: start, interval: stepInterval)
+                            // Two halves of the steps on two threads: every cell and step
+                            // count belongs to one half, and each half adds its cells' points
+                            // in series order, as one pass would.
+                            let points = input.reduce(0) { $0 + $1.points.count }
+                            if points >= 100_000 && stepCount >= 2 {
+                                let halves = [0..<stepCount / 2, stepCount / 2..<stepCount]
+                                let results = Mutex([true, true])
+                                DispatchQueue.concurrentPerform(iterations: 2) { half in
+                                    let ok = table.accumulate(input, steps: halves[half])
+                                    results.withLock { $0[half] = ok }
                                 }
-                                previous = k
-                                let cell = base + k
-                                if filled[cell] {
-                                    sums[cell] += point.value
-                                } else {
-                                    filled[cell] = true
-                                    sums[cell] = point.value
-                                    groupsAt[k] += 1
-                                }
-                                inputsAt[k] += 1
-                            }
-                            if let first = series.points.first {
-                                let k = Int((UInt64(bitPattern: first.timestamp) &- UInt64(bitPattern: start)) / interval)
-                                if k < firstStep[group] {
-                                    firstStep[group] = k
-                                    firstSeries[group] = s
-                                }
+                                onGrid = results.withLock { $0[0] && $0[1] }
+                            } else {
+                                onGrid = table.accumulate(input, steps: 0..<stepCount)
                             }
                         }
                     }
@@ -97,6 +77,16 @@ extension Evaluator {
             }
         }
         guard onGrid else { return nil }
+        let interval = UInt64(stepInterval)
+        for (s, series) in input.enumerated() {
+            guard let first = series.points.first else { continue }
+            let group = groupOf[s]
+            let k = Int((UInt64(bitPattern: first.timestamp) &- UInt64(bitPattern: start)) / interval)
+            if k < firstStep[group] {
+                firstStep[group] = k
+                firstSeries[group] = s
+            }
+        }
 
         // The limit as the step-wise path counts it: each step holds the outputs so far,
         // that step's inputs and its outputs; the deadline is checked at every step, as there.
@@ -130,4 +120,74 @@ extension Evaluator {
     /// The most cells (groups × steps) ``sumOnGrid(_:grouping:without:original:)`` allocates:
     /// 36 MB of sums and flags.
     static var sumTableCells: Int { 4 << 20 }
+}
+
+/// The table ``Evaluator/sumOnGrid(_:grouping:without:original:)`` adds points into: group ×
+/// step cells, and per step the inputs seen and groups filled.
+///
+/// `@unchecked Sendable`: it only points into the caller's arrays, which outlive every
+/// `accumulate` call, and concurrent calls are given disjoint step ranges, so they write
+/// disjoint cells and step counts.
+private struct SumTable: @unchecked Sendable {
+    let sums: UnsafeMutableBufferPointer<Double>
+    let filled: UnsafeMutableBufferPointer<Bool>
+    let inputsAt: UnsafeMutableBufferPointer<Int>
+    let groupsAt: UnsafeMutableBufferPointer<Int>
+    let groupOf: UnsafeBufferPointer<Int>
+    let stepCount: Int
+    let start: Int64
+    let interval: Int64
+
+    /// Adds every point of `input` at the steps `part` to its group's cell; false (leaving the
+    /// table part filled) when a point is off the grid or out of order. A series' points from
+    /// the first at or after the part's first step time up to the next part are taken; one
+    /// found there at a step outside the part can only be out of order.
+    func accumulate(_ input: Matrix, steps part: Range<Int>) -> Bool {
+        let unsignedInterval = UInt64(interval)
+        for (s, series) in input.enumerated() {
+            let base = groupOf[s] * stepCount
+            let points = series.points
+            let from = part.lowerBound == 0 ? 0 : Self.firstIndex(points, atOrAfter: start &+ Int64(part.lowerBound) &* interval)
+            let to = part.upperBound == stepCount ? points.count : Self.firstIndex(points, atOrAfter: start &+ Int64(part.upperBound) &* interval)
+            var previous = part.lowerBound - 1
+            for index in from..<max(from, to) {
+                let point = points[index]
+                let k: Int
+                // Points mostly sit on consecutive steps: try the step after the previous one
+                // before dividing (a 64-bit division per point).
+                if previous + 1 < part.upperBound, point.timestamp == start &+ Int64(previous + 1) &* interval {
+                    k = previous + 1
+                } else {
+                    guard point.timestamp >= start else { return false }
+                    // Unsigned, so that no span overflows.
+                    let span = UInt64(bitPattern: point.timestamp) &- UInt64(bitPattern: start)
+                    let (quotient, remainder) = span.quotientAndRemainder(dividingBy: unsignedInterval)
+                    guard remainder == 0, quotient < UInt64(part.upperBound), Int(quotient) > previous else { return false }
+                    k = Int(quotient)
+                }
+                previous = k
+                let cell = base + k
+                if filled[cell] {
+                    sums[cell] += point.value
+                } else {
+                    filled[cell] = true
+                    sums[cell] = point.value
+                    groupsAt[k] += 1
+                }
+                inputsAt[k] += 1
+            }
+        }
+        return true
+    }
+
+    /// The index of the first point at or after `time`, for points in time order.
+    private static func firstIndex(_ points: [Sample], atOrAfter time: Int64) -> Int {
+        var low = 0
+        var high = points.count
+        while low < high {
+            let middle = low + (high - low) / 2
+            if points[middle].timestamp < time { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
 }

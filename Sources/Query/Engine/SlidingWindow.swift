@@ -58,24 +58,36 @@ struct SlidingWindow<Source: SampleSource> {
     }
 
     /// Moves the window to `[mint, maxt]` (neither bound may move back) and returns how
-    /// many samples entered and left it.
+    /// many samples entered and left it. Inlined: `rate` calls it at every step.
+    @inline(__always)
     mutating func advance(mint: Int64, maxt: Int64) -> (added: Int, dropped: Int) {
         let oldCount = end - head
-        while head < end, buffer[head].timestamp < mint { head += 1 }
+        head = Self.scan(buffer, from: head, to: end) { $0 < mint }
         let dropped = oldCount - (end - head)
         if head == end {
             // Samples not reached yet may lie before the new window too: they never enter it.
             while true {
-                while end < buffer.count, buffer[end].timestamp < mint { end += 1 }
+                end = Self.scan(buffer, from: end, to: buffer.count) { $0 < mint }
                 head = end
                 if end < buffer.count || !pull() { break }
             }
         }
         while true {
-            while end < buffer.count, buffer[end].timestamp <= maxt { end += 1 }
+            end = Self.scan(buffer, from: end, to: buffer.count) { $0 <= maxt }
             if end < buffer.count || !pull() { break }
         }
         return (end - head - oldCount + dropped, dropped)
+    }
+
+    /// The first index in `from..<to` (within `samples`) whose timestamp fails `passes`, or
+    /// `to`; through a pointer, as it runs for every sample the window passes.
+    @inline(__always)
+    private static func scan(_ samples: [Sample], from: Int, to: Int, _ passes: (Int64) -> Bool) -> Int {
+        samples.withUnsafeBufferPointer { samples in
+            var index = from
+            while index < to, passes(samples[index].timestamp) { index &+= 1 }
+            return index
+        }
     }
 
     /// Appends the source's next run of samples to `buffer`, first letting go of those the
@@ -98,21 +110,27 @@ struct SlidingWindow<Source: SampleSource> {
             exhausted = true
             return false
         }
+        let pulled = buffer.count - start
         var resets = resetsThrough.last ?? 0
         var previous = start > 0 ? buffer[start - 1].value : -.infinity
         var kept = start
-        resetsThrough.reserveCapacity(buffer.count)
-        buffer.withUnsafeMutableBufferPointer { samples in
-            for index in start..<samples.count {
-                let sample = samples[index]
-                if StaleMarker.isStale(sample.value) { continue }
-                if sample.value < previous { resets += 1 }
-                previous = sample.value
-                samples[kept] = sample
-                kept += 1
-                resetsThrough.append(resets)
+        // Room for every sample pulled, filled through pointers and cut back to those kept:
+        // an append per sample costs a uniqueness and a capacity check.
+        resetsThrough.append(contentsOf: repeatElement(0, count: pulled))
+        resetsThrough.withUnsafeMutableBufferPointer { resetsThrough in
+            buffer.withUnsafeMutableBufferPointer { samples in
+                for index in start..<samples.count {
+                    let sample = samples[index]
+                    if StaleMarker.isStale(sample.value) { continue }
+                    if sample.value < previous { resets += 1 }
+                    previous = sample.value
+                    samples[kept] = sample
+                    resetsThrough[kept] = resets
+                    kept += 1
+                }
             }
         }
+        resetsThrough.removeSubrange(kept...)
         buffer.removeSubrange(kept...)
         return true
     }

@@ -214,11 +214,25 @@ enum DecimalColumn {
                             out[i] = Double(mantissas[i]) * scale
                         }
                     } else {
+                        // Two lanes at a time: a vector division costs what a scalar one does,
+                        // and each lane is the correctly rounded quotient a scalar gives.
                         let scale = DecimalValue.powersOfTen[-e]
-                        for i in 0..<k {
-                            fits = fits && mantissas[i].magnitude <= limit
+                        let scales = SIMD2(repeating: scale)
+                        var widest: UInt64 = 0
+                        var i = 0
+                        while i &+ 1 < k {
+                            let a = mantissas[i], b = mantissas[i &+ 1]
+                            widest = max(widest, a.magnitude, b.magnitude)
+                            let quotients = SIMD2(Double(a), Double(b)) / scales
+                            out[i] = quotients[0]
+                            out[i &+ 1] = quotients[1]
+                            i &+= 2
+                        }
+                        if i < k {
+                            widest = max(widest, mantissas[i].magnitude)
                             out[i] = Double(mantissas[i]) / scale
                         }
+                        fits = widest <= limit
                     }
                     return fits
                 }

@@ -259,13 +259,17 @@ enum PackedInts {
         }
         // Spread the differing values out, back to front, filling in the frequent one.
         out.append(contentsOf: repeatElement(frequent, count: n - differing))
-        var source = start + differing - 1
-        for i in stride(from: n - 1, through: 0, by: -1) {
-            if differs(i) {
-                out[start + i] = out[source]
-                source -= 1
-            } else {
-                out[start + i] = frequent
+        out.withUnsafeMutableBufferPointer { values in
+            let target = values.baseAddress! + start
+            // Without a branch on the flag, which is data: the next differing value (at
+            // `source` ≤ `i`, not yet overwritten) or the frequent one. Index 0 stands in for
+            // `source` once no differing value is left, when it is not used.
+            var source = differing - 1
+            for i in stride(from: n - 1, through: 0, by: -1) {
+                let flag = differs(i)
+                let candidate = target[max(source, 0)]
+                target[i] = flag ? candidate : frequent
+                source -= flag ? 1 : 0
             }
         }
     }
@@ -377,11 +381,15 @@ enum PackedInts {
             // While 8 bytes remain from the value's first byte: one unaligned load. The last
             // value starting in a whole word bounds the fast loop, so it needs no check.
             let wholeWordValues = lastWholeWord < offset ? 0 : min(n, ((lastWholeWord - offset) * 8 + 7) / width + 1)
-            while i < wholeWordValues {
-                let word = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: offset + bit >> 3, as: UInt64.self))
-                values[i] = base &+ unzigzag((word &<< UInt64(bit & 7)) &>> drop) &* divisor
-                bit += width
-                i += 1
+            if wholeWordValues > 0 {
+                // Wrapping arithmetic: the bounds above keep every offset in the buffer.
+                let source = bytes.baseAddress! + offset
+                while i < wholeWordValues {
+                    let word = UInt64(bigEndian: (source + (bit &>> 3)).loadUnaligned(as: UInt64.self))
+                    values[i] = base &+ unzigzag((word &<< UInt64(bit & 7)) &>> drop) &* divisor
+                    bit &+= width
+                    i &+= 1
+                }
             }
             while i < n {
                 let byte = offset + bit >> 3
@@ -406,13 +414,18 @@ enum PackedInts {
             var i = 0
             // While 8 bytes remain from the value's first byte: one unaligned load.
             let lastWholeWord = bytes.count - 8
-            while i < n {
-                let byte = offset + bit >> 3
-                guard byte <= lastWholeWord else { break }
-                let word = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: byte, as: UInt64.self))
-                values[start + i] = Int64(bitPattern: (word << UInt64(bit & 7)) >> drop)
-                bit += width
-                i += 1
+            // As in the other `unpack`: the last value starting in a whole word bounds the
+            // fast loop, whose offsets then stay in the buffer.
+            let wholeWordValues = lastWholeWord < offset ? 0 : min(n, ((lastWholeWord - offset) * 8 + 7) / width + 1)
+            if wholeWordValues > 0 {
+                let source = bytes.baseAddress! + offset
+                let target = values.baseAddress! + start
+                while i < wholeWordValues {
+                    let word = UInt64(bigEndian: (source + (bit &>> 3)).loadUnaligned(as: UInt64.self))
+                    target[i] = Int64(bitPattern: (word &<< UInt64(bit & 7)) &>> drop)
+                    bit &+= width
+                    i &+= 1
+                }
             }
             // The last few, near the end of the bytes: the word assembled a byte at a time.
             while i < n {

@@ -111,7 +111,8 @@ public struct SampleCursor: Sendable {
     }
 
     /// Appends the next run of samples to `batch` (the rest of the chunk being read, or the
-    /// next chunk whole, or the rest of the tail) and returns false once the series is
+    /// next chunk whole — or the next two, for `xor` chunks whole inside the range — or the
+    /// rest of the tail) and returns false once the series is
     /// exhausted. A chunk is decoded in one pass rather than a sample per call; interleaves
     /// with ``next()``.
     public mutating func next(batch: inout [Sample]) -> Bool {
@@ -121,6 +122,14 @@ public struct SampleCursor: Sendable {
             let chunk = chunks[chunkIndex]
             chunkIndex += 1
             if chunk.encoding == .xor {
+                // Two whole chunks inside the range decode faster side by side.
+                if chunkIndex < chunks.count, chunks[chunkIndex].encoding == .xor,
+                   chunk.minTime >= mint, chunk.maxTime <= maxt,
+                   chunks[chunkIndex].minTime >= mint, chunks[chunkIndex].maxTime <= maxt,
+                   XORChunkDecoder.decodeBoth(chunk, chunks[chunkIndex], into: &batch) {
+                    chunkIndex += 1
+                    continue
+                }
                 let start = batch.count
                 switch XORChunkDecoder.decodeAll(chunk, mint: mint, maxt: maxt, into: &batch) {
                 case .complete:
@@ -150,11 +159,16 @@ public struct SampleCursor: Sendable {
                 self.error = error.error(encoding: chunk.encoding.rawValue)
                 continue
             }
+            // Zipped through pointers into room made at once: an append per sample costs a
+            // uniqueness and a capacity check.
             let count = decodedTimes.count
-            batch.reserveCapacity(batch.count + count)
+            let start = batch.count
+            batch.append(contentsOf: repeatElement(Sample(0, 0), count: count))
             decodedTimes.withUnsafeBufferPointer { times in
                 decodedValues.withUnsafeBufferPointer { values in
-                    for i in 0..<count { batch.append(Sample(times[i], values[i])) }
+                    batch.withUnsafeMutableBufferPointer { out in
+                        for i in 0..<count { out[start &+ i] = Sample(times[i], values[i]) }
+                    }
                 }
             }
         }

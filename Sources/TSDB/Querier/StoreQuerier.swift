@@ -60,18 +60,22 @@ public struct StoreQuerier: Querier {
         var out: [StoredSeries] = []
         out.reserveCapacity(entries.count)
         for i in order {
-            let entry = entries[i]
-            let readsRollups = entry.rolled.contains(true)
+            let readsRollups = entries[i].rolled.contains(true)
             let cursor: SampleCursor
-            if readsRollups, rollup?.aggregate == .count, entry.rolled.contains(false) || !entry.tail.isEmpty {
-                cursor = Self.counting(entry.chunks, rolled: entry.rolled, tail: entry.tail, mint: mint, maxt: maxt)
-            } else if Self.overlaps(entry.chunks, tail: entry.tail) {
-                cursor = .merging(entry.chunks, tail: entry.tail, mint: mint, maxt: maxt)
+            if readsRollups, rollup?.aggregate == .count, entries[i].rolled.contains(false) || !entries[i].tail.isEmpty {
+                cursor = Self.counting(entries[i].chunks, rolled: entries[i].rolled, tail: entries[i].tail, mint: mint, maxt: maxt)
+            } else if Self.overlaps(entries[i].chunks, tail: entries[i].tail) {
+                cursor = .merging(entries[i].chunks, tail: entries[i].tail, mint: mint, maxt: maxt)
             } else {
-                let chunks = entry.chunks.count == 1 ? entry.chunks[0] : entry.chunks.flatMap { $0 }
-                cursor = SampleCursor(chunks: chunks, tail: entry.tail, mint: mint, maxt: maxt)
+                // The sources moved out, not copied, so that the first one's chunks are not
+                // retained again; only the others' are copied in behind them.
+                var sources = entries[i].chunks
+                entries[i].chunks = []
+                var chunks = sources.removeFirst()
+                for source in sources { chunks.append(contentsOf: source) }
+                cursor = SampleCursor(chunks: chunks, tail: entries[i].tail, mint: mint, maxt: maxt)
             }
-            out.append(StoredSeries(ref: entry.ref, labels: entry.labels, samples: cursor, readsRollups: readsRollups))
+            out.append(StoredSeries(ref: entries[i].ref, labels: entries[i].labels, samples: cursor, readsRollups: readsRollups))
         }
         return out
     }
