@@ -35,7 +35,18 @@ struct PrometheusJSON {
     }
 
     mutating func int(_ value: Int64) {
-        bytes.append(contentsOf: String(value).utf8)
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        // Digits are produced last first: at most 20 of them.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var index = digits.count
+            repeat {
+                index -= 1
+                digits[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeMutableBufferPointer(rebasing: digits[index...]))
+        }
     }
 
     /// Seconds with the milliseconds as up to three decimals, as Prometheus writes them.
@@ -57,7 +68,7 @@ struct PrometheusJSON {
 
     mutating func value(_ v: Double) {
         bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: PromQLNumber.format(v).utf8)
+        PromQLNumber.append(v, to: &bytes)
         bytes.append(UInt8(ascii: "\""))
     }
 

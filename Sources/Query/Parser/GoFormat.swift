@@ -79,31 +79,65 @@ package enum GoFormat {
     /// `strconv.FormatFloat(v, 'f', -1, 64)`: the shortest digits that round-trip, never in
     /// exponent notation; `+Inf`, `-Inf` and `NaN` as Prometheus spells them.
     static func shortestFixed(_ value: Double) -> String {
-        if value.isNaN { return "NaN" }
-        if value.isInfinite { return value < 0 ? "-Inf" : "+Inf" }
-        // Swift's description also yields the shortest round-tripping digits; only the
-        // notation differs.
-        var text = value.magnitude.description
-        var exponent = 0
-        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            exponent = Int(text[text.index(after: e)...])!
-            text = String(text[..<e])
+        var bytes: [UInt8] = []
+        appendShortestFixed(value, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// ``shortestFixed(_:)`` appended to `out` as UTF-8, without building strings on the
+    /// way: API responses print one per point.
+    package static func appendShortestFixed(_ value: Double, to out: inout [UInt8]) {
+        if value.isNaN { return out.append(contentsOf: [0x4E, 0x61, 0x4E]) }  // NaN
+        if value.isInfinite {
+            out.append(value < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
+            return out.append(contentsOf: [0x49, 0x6E, 0x66])  // Inf
         }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        let integer = parts[0]
-        let fraction = parts.count > 1 ? parts[1] : ""
-        var digits = Array(integer + fraction)
-        var point = integer.count + exponent
-        while let first = digits.first, first == "0" {
-            digits.removeFirst()
-            point -= 1
+        if value.sign == .minus { out.append(UInt8(ascii: "-")) }
+        // Swift's description also yields the shortest round-tripping digits, at most 17 and
+        // a few zeros before it turns to exponent notation; only the notation differs.
+        let text = value.magnitude.description
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digits in
+            var count = 0, integerDigits = 0, exponent = 0, exponentSign = 1
+            var inFraction = false, inExponent = false
+            for byte in text.utf8 {
+                switch byte {
+                case UInt8(ascii: "."): inFraction = true
+                case UInt8(ascii: "e"), UInt8(ascii: "E"): inExponent = true
+                case UInt8(ascii: "-") where inExponent: exponentSign = -1
+                case UInt8(ascii: "+"): break
+                case let digit where inExponent: exponent = exponent * 10 + Int(digit &- 0x30)
+                case let digit:
+                    if count < digits.count {
+                        digits[count] = digit
+                        count += 1
+                    }
+                    if !inFraction { integerDigits += 1 }
+                }
+            }
+            var first = 0
+            var point = integerDigits + exponentSign * exponent
+            while first < count && digits[first] == UInt8(ascii: "0") {
+                first += 1
+                point -= 1
+            }
+            while count > first && digits[count - 1] == UInt8(ascii: "0") { count -= 1 }
+            let significant = UnsafeMutableBufferPointer(rebasing: digits[first..<count])
+            let zero = UInt8(ascii: "0")
+            if significant.isEmpty {
+                out.append(zero)
+            } else if point <= 0 {
+                out.append(contentsOf: [zero, UInt8(ascii: ".")])
+                out.append(contentsOf: repeatElement(zero, count: -point))
+                out.append(contentsOf: significant)
+            } else if point >= significant.count {
+                out.append(contentsOf: significant)
+                out.append(contentsOf: repeatElement(zero, count: point - significant.count))
+            } else {
+                out.append(contentsOf: significant[..<point])
+                out.append(UInt8(ascii: "."))
+                out.append(contentsOf: significant[point...])
+            }
         }
-        while let last = digits.last, last == "0" { digits.removeLast() }
-        let sign = value.sign == .minus ? "-" : ""
-        if digits.isEmpty { return sign + "0" }
-        if point <= 0 { return sign + "0." + String(repeating: "0", count: -point) + String(digits) }
-        if point >= digits.count { return sign + String(digits) + String(repeating: "0", count: point - digits.count) }
-        return sign + String(digits[..<point]) + "." + String(digits[point...])
     }
 
     /// `fmt.Sprintf("%.Nf", v)`: the exact binary value rounded half-to-even at `decimals`
