@@ -108,10 +108,14 @@ struct RollupQueryTests {
             ("present_over_time(temperature[1h])", 0, 99 * Self.hour, 3 * Self.hour, true),
             ("sum by (job) (max_over_time(bytes_total[1h]))", 0, 99 * Self.hour, Self.hour, true),
             ("max_over_time(temperature[1h] @ 36000)", 0, 10 * Self.hour, Self.hour, true),
+            // The mean from summed sums over summed counts, NaNs and stale stretches included.
+            ("avg_over_time(temperature[1h])", 0, 80 * Self.hour, Self.hour, true),
+            ("avg_over_time(bytes_total[6h])", 6 * Self.hour, 99 * Self.hour, 3 * Self.hour, true),
+            ("avg by (job) (avg_over_time({job=\"j2\"}[30m]))", 0, 99 * Self.hour, 30 * Self.minute, true),
             // Windows off the 5 m grid, or functions rollups cannot answer: raw samples.
             ("max_over_time(temperature[1h])", 7 * Self.minute, 80 * Self.hour, Self.hour, false),
             ("max_over_time(temperature[7m])", 0, 80 * Self.hour, Self.hour, false),
-            ("avg_over_time(temperature[1h])", 0, 80 * Self.hour, Self.hour, false),
+            ("avg_over_time(temperature[7m])", 0, 80 * Self.hour, Self.hour, false),
             ("rate(bytes_total[1h])", 0, 80 * Self.hour, Self.hour, false),
         ]
         for (query, start, end, step, servedByRollups) in cases {

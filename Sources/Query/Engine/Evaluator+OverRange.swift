@@ -25,15 +25,26 @@ extension Evaluator {
             let labels: [Labels]
             let readsRollups: [Bool]
             let cursors: CursorHandOff
+            var counts: CursorHandOff?
             do {
-                let selected = Array(try select(selector.matchers, mint: shape.bounds(at: steps.start).mint, maxt: shape.bounds(at: steps.end).maxt,
-                                                rollup: rollup))
+                let (mint, maxt) = (shape.bounds(at: steps.start).mint, shape.bounds(at: steps.end).maxt)
+                let selected = Array(try select(selector.matchers, mint: mint, maxt: maxt, rollup: rollup))
                 labels = selected.map(\.labels)
                 readsRollups = selected.map(\.readsRollups)
                 cursors = CursorHandOff(selected)
+                if readsRollups.contains(true), let countRequest = RangeRollups.countsBeside(call.function.name, rollup) {
+                    let counted = Array(try select(selector.matchers, mint: mint, maxt: maxt, rollup: countRequest))
+                    // Both selections read the same blocks, so they list the same series.
+                    guard counted.map(\.labels) == labels else { throw QueryError.internal("the count rollups do not list the series the sums do") }
+                    counts = CursorHandOff(counted)
+                }
             }
-            let outcomes = Self.outcomes(of: labels.count, steps: steps.count) { index in
+            let outcomes = Self.outcomes(of: labels.count, steps: steps.count) { [counts] index in
                 var window = SlidingWindow(SeriesSamples(stored: cursors.take(index)))
+                if readsRollups[index], let counts {
+                    var countWindow = SlidingWindow(SeriesSamples(stored: counts.take(index)))
+                    return OverRangeOutcome(averaging: &window, counts: &countWindow, steps: steps, shape: shape, deadline: deadline)
+                }
                 return OverRangeOutcome(&window, steps: steps, shape: shape, scalars: scalars, argumentCount: argumentCount,
                                         kernel: RangeRollups.kernel(kernel, reading: rollup, readsRollups: readsRollups[index]), deadline: deadline)
             }
@@ -160,19 +171,11 @@ struct OverRangeOutcome {
                 try extrapolatedRates(&window, steps: steps, shape: shape, isCounter: isCounter, isRate: isRate, deadline: deadline)
             case .function(let function):
                 var arguments = CallScalars(time: 0, count: argumentCount)
-                var step = 0
-                for t in steps {
-                    defer { step += 1 }
-                    if step & 0xFFFF == 0xFFFF { try deadline.check() }
-                    let (mint, maxt) = shape.bounds(at: t)
-                    _ = window.advance(mint: mint, maxt: maxt)
-                    if window.count > peak { peak = window.count }
-                    if window.isEmpty { continue }
+                try slide(&window, steps: steps, shape: shape, deadline: deadline) { window, step, t, mint, maxt throws(QueryError) in
                     arguments.time = t
                     for (index, values) in scalars.enumerated() where !values.isEmpty { arguments[index] = values[step] }
-                    let call = RangeCall(samples: window.samples, rangeStart: mint, rangeEnd: maxt, range: shape.range,
-                                         scalars: arguments, counterResets: window.counterResets)
-                    if let value = try function(call) { points.append(Sample(t, value)) }
+                    return try function(RangeCall(samples: window.samples, rangeStart: mint, rangeEnd: maxt, range: shape.range,
+                                                  scalars: arguments, counterResets: window.counterResets))
                 }
             }
             try window.checkSource()
@@ -184,6 +187,51 @@ struct OverRangeOutcome {
 }
 
 extension OverRangeOutcome {
+    /// `avg_over_time` over rollups: per step, the windows' sums added up over their counts
+    /// added up (raw samples in the range come as a sum of themselves and a count of 1). This
+    /// is the mean up to rounding; where the sum of the values overflows a double and their
+    /// incremental mean would not (values beyond about 1e307), it gives ±Inf.
+    init(
+        averaging sums: inout SlidingWindow<SeriesSamples>, counts: inout SlidingWindow<SeriesSamples>,
+        steps: StepRange, shape: WindowShape, deadline: Deadline
+    ) {
+        do throws(QueryError) {
+            try deadline.check()
+            try slide(&sums, steps: steps, shape: shape, deadline: deadline) { sums, _, _, mint, maxt in
+                _ = counts.advance(mint: mint, maxt: maxt)
+                var total = KahanSum()
+                for sample in sums.samples { total.add(sample.value) }
+                var count = 0.0
+                for sample in counts.samples { count += sample.value }
+                return total.total / count
+            }
+            try sums.checkSource()
+            try counts.checkSource()
+        } catch {
+            failure = error
+        }
+        held = sums.count
+    }
+
+    /// Moves `window` across the steps, noting its peak and checking the deadline now and
+    /// then; where it holds samples, `value` gives the step's point (nil: none), from the
+    /// window, the step's index and time, and the window's bounds.
+    private mutating func slide(
+        _ window: inout SlidingWindow<SeriesSamples>, steps: StepRange, shape: WindowShape, deadline: Deadline,
+        _ value: (_ window: SlidingWindow<SeriesSamples>, _ step: Int, _ t: Int64, _ mint: Int64, _ maxt: Int64) throws(QueryError) -> Double?
+    ) throws(QueryError) {
+        var step = 0
+        for t in steps {
+            defer { step += 1 }
+            if step & 0xFFFF == 0xFFFF { try deadline.check() }
+            let (mint, maxt) = shape.bounds(at: t)
+            _ = window.advance(mint: mint, maxt: maxt)
+            if window.count > peak { peak = window.count }
+            if window.isEmpty { continue }
+            if let point = try value(window, step, t, mint, maxt) { points.append(Sample(t, point)) }
+        }
+    }
+
     /// What `rate`, `increase` and `delta` need of one step's window.
     private struct RateStep {
         var t: Int64

@@ -3,11 +3,19 @@ import TSDB
 /// Range functions over per-window aggregates (rollups) instead of raw samples.
 enum RangeRollups {
     /// The `*_over_time` functions that can fold per-window aggregates, and the aggregate each
-    /// reads. `avg_over_time` would need two (sum and count) and stays on raw samples.
+    /// reads. `avg_over_time` reads the sums, and the counts besides (``countsBeside(_:_:)``).
     private static let rollupAggregates: [String: RollupAggregate] = [
         "min_over_time": .min, "max_over_time": .max, "sum_over_time": .sum,
         "count_over_time": .count, "last_over_time": .last, "present_over_time": .last,
+        "avg_over_time": .sum,
     ]
+
+    /// The second selection a function needs where it reads rollups: `avg_over_time` divides
+    /// the windows' summed sums by their summed counts, at the same resolution.
+    static func countsBeside(_ function: String, _ request: RollupRequest?) -> RollupRequest? {
+        guard function == "avg_over_time", let request else { return nil }
+        return RollupRequest(aggregate: .count, resolution: request.resolution)
+    }
 
     /// The rollup a range function may read in place of raw samples: only when every window
     /// of the query starts and ends on a multiple of the same span (the request's resolution),
