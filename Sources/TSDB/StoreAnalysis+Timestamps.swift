@@ -52,7 +52,7 @@ extension StoreAnalysis {
                 result.samples += chunk.count
                 result.chunkBytes += chunk.bytes.count
                 plain.add(chunk.bytes[...])
-                guard chunk.encoding != .xor, let end = timestampColumnEnd(chunk, scratch: &scratch) else {
+                guard let end = SharedTimestamps.columnEnd(chunk, scratch: &scratch) else {
                     shared.add(chunk.bytes[...])
                     continue
                 }
@@ -72,20 +72,6 @@ extension StoreAnalysis {
         }
         result.compressedBytes += plain.finish()
         result.sharedCompressedBytes += shared.finish()
-    }
-
-    /// Where a columnar chunk's timestamp column ends (it starts after the header byte).
-    private static func timestampColumnEnd(_ chunk: EncodedChunk, scratch: inout [Int64]) -> Int? {
-        chunk.bytes.withUnsafeBytes { raw -> Int? in
-            var reader = ByteReader(raw, offset: 1)
-            do throws(ChunkDecodingFailure) {
-                try TimestampColumn.decode(mode: raw[0] & 3, count: chunk.count, minTime: chunk.minTime, maxTime: chunk.maxTime,
-                                           from: &reader, into: &scratch)
-            } catch {
-                return nil
-            }
-            return reader.offset
-        }
     }
 
     /// Compressed size of a byte stream cut into pages as ``BlockWriter`` cut version 1 chunk data.
