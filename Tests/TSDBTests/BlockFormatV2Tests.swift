@@ -84,6 +84,34 @@ struct BlockFormatV2Tests {
         }
     }
 
+    /// A selection decodes a shared column once: the chunks that carry it get one decoding,
+    /// and every chunk still decodes to the samples written.
+    @Test func chunksOfASelectionShareTheDecodingOfTheirColumn() throws {
+        let dir = TemporaryDirectory()
+        let data = Self.generate(seed: 5, targets: 2, from: 0, hours: 2)
+        let series = Self.series(data, in: 0..<(2 * Self.hour))
+        let meta = try BlockWriter(directory: dir.path, layout: .v2)
+            .write(series: series, minTime: 0, maxTime: 2 * Self.hour, ulid: "01ARZ3NDEKTSV4RRFFQ69G5FAV")
+        let block = try Block(path: dir.path + "/" + meta.ulid)
+        let sharing = SharedTimestampDecoding.Table()
+        var uses: [ObjectIdentifier: Int] = [:]
+        for (entry, written) in zip(block.series, series) {
+            let chunks = try block.chunks(of: entry, mint: .min, maxt: .max, sharing: sharing)
+            #expect(chunks == written.chunks)
+            var samples: [Sample] = []
+            for (chunk, ref) in zip(chunks, entry.chunks) {
+                #expect((chunk.sharedTimestamps != nil) == (ref.sharedTimestamps > 0))
+                if let decoding = chunk.sharedTimestamps { uses[ObjectIdentifier(decoding), default: 0] += 1 }
+                var cursor = SampleCursor(chunks: [chunk], tail: [], mint: .min, maxt: .max)
+                let read = cursor.next(batch: &samples)
+                #expect(read)
+                #expect(cursor.error == nil)
+            }
+            #expect(samples == data[written.labels])
+        }
+        #expect(!uses.isEmpty && uses.values.allSatisfy { $0 >= 2 }, "each decoding serves the series of one target: \(uses.values.sorted())")
+    }
+
     @Test(arguments: [UInt64(7), 8])
     func dataReadsBackIdenticallyThroughCompaction(seed: UInt64) throws {
         let dir = TemporaryDirectory()

@@ -139,8 +139,11 @@ final class Block: Sendable {
         return bytes
     }
 
-    /// The chunks of `entry` overlapping `[mint, maxt]`.
-    func chunks(of entry: BlockFormat.SeriesEntry, mint: Int64, maxt: Int64) throws(StorageError) -> [EncodedChunk] {
+    /// The chunks of `entry` overlapping `[mint, maxt]`. With `sharing` (one per block and
+    /// selection), chunks that carry a shared timestamp column get the column's decoding from
+    /// it, made there the first time.
+    func chunks(of entry: BlockFormat.SeriesEntry, mint: Int64, maxt: Int64,
+                sharing: SharedTimestampDecoding.Table? = nil) throws(StorageError) -> [EncodedChunk] {
         var out: [EncodedChunk] = []
         out.reserveCapacity(entry.chunks.count)
         // A series' chunks mostly share a page: look it up once per run.
@@ -162,7 +165,14 @@ final class Block: Sendable {
                     SharedTimestamps.join(stored: stored, column: UnsafeBufferPointer(rebasing: columns[start..<end]))
                 }
             }
-            out.append(EncodedChunk(unchecked: encoding, bytes: bytes, count: ref.count, minTime: ref.minTime, maxTime: ref.maxTime))
+            var chunk = EncodedChunk(unchecked: encoding, bytes: bytes, count: ref.count, minTime: ref.minTime, maxTime: ref.maxTime)
+            if let sharing, ref.sharedTimestamps > 0, let header = bytes.first {
+                let column = ref.sharedTimestamps
+                chunk.sharedTimestamps = sharing.decoding(
+                    of: SharedTimestampDecoding.Key(column: column, mode: header & 3, count: ref.count, minTime: ref.minTime, maxTime: ref.maxTime),
+                    columnLength: timestampColumnStarts[column] - timestampColumnStarts[column - 1])
+            }
+            out.append(chunk)
         }
         return out
     }

@@ -69,13 +69,14 @@ enum ColumnarChunk {
         guard header & ~allowed == 0 else {
             throw ChunkDecodingFailure(.malformed, at: 0, "header bits \(header) are not defined for \(chunk.encoding)")
         }
-        try TimestampColumn.decode(mode: header & 3, count: n, minTime: chunk.minTime, maxTime: chunk.maxTime,
-                                   from: &reader, into: &timestamps)
-        for i in 1..<n where timestamps[i] <= timestamps[i - 1] {
-            throw ChunkDecodingFailure(.outOfOrder, at: reader.offset, "timestamp \(timestamps[i]) follows \(timestamps[i - 1])")
-        }
-        guard timestamps[n - 1] == chunk.maxTime else {
-            throw ChunkDecodingFailure(.timeRangeMismatch, at: reader.offset, "last timestamp \(timestamps[n - 1]) is not maxTime \(chunk.maxTime)")
+        if let shared = chunk.sharedTimestamps, let times = shared.timestamps(of: chunk) {
+            // Decoded and checked once for every chunk of the selection that carries the column.
+            timestamps = times
+            reader.offset = 1 + shared.columnLength
+        } else {
+            try TimestampColumn.decode(mode: header & 3, count: n, minTime: chunk.minTime, maxTime: chunk.maxTime,
+                                       from: &reader, into: &timestamps)
+            try check(timestamps, maxTime: chunk.maxTime, at: reader.offset)
         }
         values.removeAll(keepingCapacity: true)
         values.reserveCapacity(n)
@@ -103,6 +104,17 @@ enum ColumnarChunk {
         }
         guard reader.isAtEnd else {
             throw ChunkDecodingFailure(.trailingBytes, at: reader.offset, "\(reader.remaining) bytes after the last value")
+        }
+    }
+
+    /// That decoded timestamps (at least one) increase and end at `maxTime`; `offset` is
+    /// where the column ends, for the error.
+    static func check(_ timestamps: [Int64], maxTime: Int64, at offset: Int) throws(ChunkDecodingFailure) {
+        for i in timestamps.indices.dropFirst() where timestamps[i] <= timestamps[i - 1] {
+            throw ChunkDecodingFailure(.outOfOrder, at: offset, "timestamp \(timestamps[i]) follows \(timestamps[i - 1])")
+        }
+        guard timestamps.last == maxTime else {
+            throw ChunkDecodingFailure(.timeRangeMismatch, at: offset, "last timestamp \(timestamps.last.map(String.init) ?? "none") is not maxTime \(maxTime)")
         }
     }
 }

@@ -20,6 +20,9 @@ public struct EncodedChunk: Sendable, Equatable {
     public let count: Int
     public let minTime: Int64
     public let maxTime: Int64
+    /// A block's chunk whose timestamp column the block shares: the column decoded once for
+    /// the selection that read it (not part of the chunk's value).
+    var sharedTimestamps: SharedTimestampDecoding?
 
     /// For encoders, which produce consistent chunks; bytes from disk go through the
     /// validating initializer.
@@ -35,6 +38,11 @@ public struct EncodedChunk: Sendable, Equatable {
 
     /// Bytes per sample of the encoding alone (the container adds its own framing).
     public var bytesPerSample: Double { count == 0 ? 0 : Double(bytes.count) / Double(count) }
+
+    /// Equal encoding, bytes, count and time range: the same chunk, however it was read.
+    public static func == (a: EncodedChunk, b: EncodedChunk) -> Bool {
+        a.encoding == b.encoding && a.count == b.count && a.minTime == b.minTime && a.maxTime == b.maxTime && a.bytes == b.bytes
+    }
 }
 
 extension EncodedChunk {

@@ -14,7 +14,7 @@ public struct CompactionReport: Sendable, Equatable {
 
 extension Store {
     /// Samples per chunk when the head is cut into blocks, as Prometheus.
-    static let samplesPerChunk = 120
+    static let samplesPerChunk = 480
 
     /// One pass of background maintenance: cut full block ranges out of the head (then fold
     /// the WAL they came from into a checkpoint), merge adjacent blocks into larger ranges,

@@ -36,13 +36,15 @@ public struct StoreQuerier: Querier {
             return entries.count - 1
         }
         for (block, isRollup) in blocks {
+            // The series of one target share their timestamp columns: each decoded once.
+            let sharing = SharedTimestampDecoding.Table()
             let blockMatchers = isRollup ? matchers + [.equal(RollupAggregate.label, rollup!.aggregate.rawValue)] : matchers
             for ref in block.postings.select(blockMatchers) {
                 let series = block.series[Int(ref.rawValue) - 1]
                 guard series.labels.matches(blockMatchers) else { continue }
                 let overlapping = series.chunks.contains { $0.maxTime >= mint && $0.minTime <= maxt }
                 guard overlapping else { continue }
-                let chunks = hints.seriesOnly ? [] : try block.chunks(of: series, mint: mint, maxt: maxt)
+                let chunks = hints.seriesOnly ? [] : try block.chunks(of: series, mint: mint, maxt: maxt, sharing: sharing)
                 let i = entry(isRollup ? series.labels.setting(RollupAggregate.label, to: "") : series.labels)
                 entries[i].chunks.append(chunks)
                 entries[i].rolled.append(isRollup)
