@@ -13,8 +13,12 @@ struct SlidingWindow<Source: SampleSource> {
     /// Samples pulled from the source, stale markers taken out: the window is
     /// `buffer[head..<end]`, followed by the samples it has not reached yet.
     private var buffer: [Sample] = []
-    /// `resetsThrough[i]`: how many of `buffer[1...i]` are below the sample before them.
-    private var resetsThrough: [Int] = []
+    /// The indices in `buffer` of the samples below the one before them, ascending: few for
+    /// a counter, so kept apart rather than as a count per sample.
+    private var resets: [Int] = []
+    /// `resets[resetsLow..<resetsHigh]` are the window's: after its first sample, before `end`.
+    private var resetsLow = 0
+    private var resetsHigh = 0
     private var head = 0
     private var end = 0
 
@@ -39,10 +43,7 @@ struct SlidingWindow<Source: SampleSource> {
 
     /// How many samples in the window are below the one before them.
     @inline(__always)
-    var counterResets: Int {
-        guard end - head >= 2 else { return 0 }
-        return resetsThrough[end - 1] - resetsThrough[head]
-    }
+    var counterResets: Int { resetsHigh - resetsLow }
 
     /// `total` plus, in time order, the value before each counter reset in the window, as
     /// Prometheus adds them up.
@@ -76,16 +77,35 @@ struct SlidingWindow<Source: SampleSource> {
             end = Self.scan(buffer, from: end, to: buffer.count) { $0 <= maxt }
             if end < buffer.count || !pull() { break }
         }
+        while resetsLow < resets.count && resets[resetsLow] <= head { resetsLow &+= 1 }
+        if resetsHigh < resetsLow { resetsHigh = resetsLow }
+        while resetsHigh < resets.count && resets[resetsHigh] < end { resetsHigh &+= 1 }
         return (end - head - oldCount + dropped, dropped)
     }
 
     /// The first index in `from..<to` (within `samples`) whose timestamp fails `passes`, or
-    /// `to`; through a pointer, as it runs for every sample the window passes.
+    /// `to`; `passes` holds for a prefix of the samples, which are in time order. Through a
+    /// pointer, as it runs for every sample the window passes.
+    ///
+    /// Eight at a time, counted rather than branched on: a window moves a few samples a step,
+    /// a few more or less as scrapes jitter, and a loop that exits on the data mispredicts
+    /// its exit about every other step (a fifth of a `rate`'s step loop).
     @inline(__always)
     private static func scan(_ samples: [Sample], from: Int, to: Int, _ passes: (Int64) -> Bool) -> Int {
         samples.withUnsafeBufferPointer { samples in
+            guard from < to, let base = samples.baseAddress else { return from }
             var index = from
-            while index < to, passes(samples[index].timestamp) { index &+= 1 }
+            // A flag's byte as a number: `? 1 : 0` here compiles to a branch per sample.
+            @inline(__always) func passing(_ k: Int) -> Int {
+                Int(unsafeBitCast(passes(base[index &+ k].timestamp), to: UInt8.self))
+            }
+            while index &+ 8 <= to {
+                let passed = (passing(0) &+ passing(1)) &+ (passing(2) &+ passing(3))
+                    &+ (passing(4) &+ passing(5)) &+ (passing(6) &+ passing(7))
+                index &+= passed
+                if passed < 8 { return index }
+            }
+            while index < to, passes(base[index].timestamp) { index &+= 1 }
             return index
         }
     }
@@ -96,12 +116,15 @@ struct SlidingWindow<Source: SampleSource> {
         guard !exhausted else { return false }
         if head == buffer.count {
             buffer.removeAll(keepingCapacity: true)
-            resetsThrough.removeAll(keepingCapacity: true)
-            head = 0
-            end = 0
+            resets.removeAll(keepingCapacity: true)
+            (head, end, resetsLow, resetsHigh) = (0, 0, 0, 0)
         } else if head >= 256, head * 2 >= buffer.count {
             buffer.removeSubrange(0..<head)
-            resetsThrough.removeSubrange(0..<head)
+            // Resets at or before the first sample never count again.
+            resets.removeSubrange(0..<resetsLow)
+            for i in resets.indices { resets[i] -= head }
+            resetsHigh -= resetsLow
+            resetsLow = 0
             end -= head
             head = 0
         }
@@ -110,28 +133,30 @@ struct SlidingWindow<Source: SampleSource> {
             exhausted = true
             return false
         }
-        let pulled = buffer.count - start
-        var resets = resetsThrough.last ?? 0
-        var previous = start > 0 ? buffer[start - 1].value : -.infinity
-        var kept = start
-        // Room for every sample pulled, filled through pointers and cut back to those kept:
-        // an append per sample costs a uniqueness and a capacity check.
-        resetsThrough.append(contentsOf: repeatElement(0, count: pulled))
-        resetsThrough.withUnsafeMutableBufferPointer { resetsThrough in
+        // Nearly always no stale marker: the samples stay where they landed and only the
+        // resets are noted; otherwise the markers are taken out first.
+        let previous = start > 0 ? buffer[start - 1].value : -.infinity
+        let hasStale = buffer.withUnsafeBufferPointer { samples in
+            samples[start...].contains { StaleMarker.isStale($0.value) }
+        }
+        if hasStale {
+            var kept = start
             buffer.withUnsafeMutableBufferPointer { samples in
-                for index in start..<samples.count {
-                    let sample = samples[index]
-                    if StaleMarker.isStale(sample.value) { continue }
-                    if sample.value < previous { resets += 1 }
-                    previous = sample.value
-                    samples[kept] = sample
-                    resetsThrough[kept] = resets
+                for index in start..<samples.count where !StaleMarker.isStale(samples[index].value) {
+                    samples[kept] = samples[index]
                     kept += 1
                 }
             }
+            buffer.removeSubrange(kept...)
         }
-        resetsThrough.removeSubrange(kept...)
-        buffer.removeSubrange(kept...)
+        buffer.withUnsafeBufferPointer { samples in
+            var previous = previous
+            for index in start..<samples.count {
+                let value = samples[index].value
+                if value < previous { resets.append(index) }
+                previous = value
+            }
+        }
         return true
     }
 }
