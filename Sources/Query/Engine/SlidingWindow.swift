@@ -134,12 +134,12 @@ struct SlidingWindow<Source: SampleSource> {
             return false
         }
         // Nearly always no stale marker: the samples stay where they landed and only the
-        // resets are noted; otherwise the markers are taken out first.
+        // resets are noted, in one pass; at a marker, the markers are taken out and the
+        // resets noted again.
         let previous = start > 0 ? buffer[start - 1].value : -.infinity
-        let hasStale = buffer.withUnsafeBufferPointer { samples in
-            samples[start...].contains { StaleMarker.isStale($0.value) }
-        }
-        if hasStale {
+        let firstReset = resets.count
+        if !noteResets(from: start, after: previous) {
+            resets.removeSubrange(firstReset...)
             var kept = start
             buffer.withUnsafeMutableBufferPointer { samples in
                 for index in start..<samples.count where !StaleMarker.isStale(samples[index].value) {
@@ -148,16 +148,24 @@ struct SlidingWindow<Source: SampleSource> {
                 }
             }
             buffer.removeSubrange(kept...)
+            _ = noteResets(from: start, after: previous)
         }
+        return true
+    }
+
+    /// Notes the resets among `buffer[start...]`, the first compared with `previous`; false,
+    /// stopping there, at a stale marker.
+    private mutating func noteResets(from start: Int, after previous: Double) -> Bool {
         buffer.withUnsafeBufferPointer { samples in
             var previous = previous
             for index in start..<samples.count {
                 let value = samples[index].value
+                if StaleMarker.isStale(value) { return false }
                 if value < previous { resets.append(index) }
                 previous = value
             }
+            return true
         }
-        return true
     }
 }
 
