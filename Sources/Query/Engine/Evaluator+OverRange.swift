@@ -167,8 +167,14 @@ struct OverRangeOutcome {
         do throws(QueryError) {
             try deadline.check()
             switch kernel {
-            case .extrapolatedRate(let isCounter, let isRate):
-                try extrapolatedRates(&window, steps: steps, shape: shape, isCounter: isCounter, isRate: isRate, deadline: deadline)
+            // One copy of the step loop per function, each with its flags constant: a flag
+            // read from memory at every step was a twentieth of the loop.
+            case .extrapolatedRate(isCounter: true, isRate: true):
+                try extrapolatedRates(&window, steps: steps, shape: shape, isCounter: true, isRate: true, deadline: deadline)
+            case .extrapolatedRate(isCounter: true, isRate: false):
+                try extrapolatedRates(&window, steps: steps, shape: shape, isCounter: true, isRate: false, deadline: deadline)
+            case .extrapolatedRate(isCounter: false, let isRate):
+                try extrapolatedRates(&window, steps: steps, shape: shape, isCounter: false, isRate: isRate, deadline: deadline)
             case .function(let function):
                 var arguments = CallScalars(time: 0, count: argumentCount)
                 try slide(&window, steps: steps, shape: shape, deadline: deadline) { window, step, t, mint, maxt throws(QueryError) in
@@ -248,6 +254,7 @@ extension OverRangeOutcome {
     /// floating-point work, a chain of dependent divisions per step, runs over the run with no
     /// window bookkeeping between the steps, so that the divisions of several steps overlap.
     /// Each value is computed by the same expression as one step at a time would.
+    @inline(__always)
     private mutating func extrapolatedRates(
         _ window: inout SlidingWindow<SeriesSamples>, steps: StepRange, shape: WindowShape,
         isCounter: Bool, isRate: Bool, deadline: Deadline
