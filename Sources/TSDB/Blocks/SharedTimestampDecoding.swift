@@ -62,18 +62,10 @@ final class SharedTimestampDecoding: Sendable {
     }
 
     private static func decode(_ chunk: EncodedChunk, columnLength: Int) -> [Int64]? {
-        chunk.bytes.withUnsafeBytes { raw -> [Int64]? in
-            guard !raw.isEmpty else { return nil }
-            var reader = ByteReader(raw, offset: 1)
-            var times: [Int64] = []
-            do throws(ChunkDecodingFailure) {
-                try TimestampColumn.decode(mode: raw[0] & 3, count: chunk.count, minTime: chunk.minTime, maxTime: chunk.maxTime,
-                                           from: &reader, into: &times)
-                try ColumnarChunk.check(times, maxTime: chunk.maxTime, at: reader.offset)
-            } catch {
-                return nil
-            }
-            return reader.offset == 1 + columnLength ? times : nil
-        }
+        var times: [Int64] = []
+        guard let end = SharedTimestamps.columnEnd(chunk, scratch: &times), end == 1 + columnLength,
+              (try? ColumnarChunk.check(times, maxTime: chunk.maxTime, at: end)) != nil
+        else { return nil }
+        return times
     }
 }
