@@ -197,6 +197,46 @@ struct BlockTests {
         #expect(try read(store, [.equal("instance", "host0")]).values.first?.isEmpty == false)
     }
 
+    /// The chunks file is checked a MiB at a time at open: a block of several MiB opens and
+    /// reads back whole, and one damaged byte past the first MiB still moves it aside.
+    @Test func aChunksFileOfSeveralMiBIsCheckedWholeAtOpen() throws {
+        let dir = TemporaryDirectory()
+        var expected: [Labels: [Sample]] = [:]
+        do {
+            let store = try Store(options: StoreOptions(path: dir.path))
+            // Values with no pattern to compress: about 8 bytes a sample, 2.6 MiB of chunks.
+            var generator = SystemRandomNumberGenerator()
+            for k in 0..<480 {
+                var app = store.appender()
+                for i in 0..<700 {
+                    let labels = Labels(["__name__": "noise", "instance": "host\(i)"])
+                    let sample = Sample(Int64(k) * 15_000, Double(bitPattern: generator.next() & 0x3FEF_FFFF_FFFF_FFFF))
+                    try app.append(.unknown, labels, sample.timestamp, sample.value)
+                    expected[labels, default: []].append(sample)
+                }
+                try app.commit()
+            }
+            try store.compact(now: 4 * Self.hour, force: true)
+            try store.close()
+        }
+        let victim = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/blocks").first)
+        let chunks = dir.path + "/blocks/\(victim)/chunks"
+        var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: chunks)))
+        #expect(bytes.count > 2 << 20)
+        do {
+            let store = try Store(options: StoreOptions(path: dir.path))
+            #expect(store.corruptBlocks.isEmpty)
+            #expect(store.stats.blocks == 1)
+            #expect(try read(store, [.equal("__name__", "noise")]) == expected)
+            try store.close()
+        }
+        bytes[bytes.count - 1000] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: chunks))
+        let store = try Store(options: StoreOptions(path: dir.path))
+        #expect(store.corruptBlocks == [victim])
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/corrupted/\(victim)"))
+    }
+
     @Test func interruptedBlockWritesAreCleanedUp() throws {
         let dir = TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: dir.path + "/blocks/01ARZ3NDEKTSV4RRFFQ69G5FAV.tmp", withIntermediateDirectories: true)

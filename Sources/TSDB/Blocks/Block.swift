@@ -73,37 +73,19 @@ final class Block: Sendable {
         var postings = Postings()
         for (i, entry) in series.enumerated() { postings.add(SeriesRef(UInt64(i + 1)), entry.labels) }
         self.postings = postings
-        // Page directory from the page headers.
-        var pages: [(offset: Int, rawSize: Int, compressedSize: Int, crc: UInt32)] = []
-        do {
-            let chunks = try FileIO.readAll(path + "/chunks")
-            guard chunks.count >= 5, Array(chunks[0..<4]) == BlockFormat.chunksMagic else { throw OpenError(path: path, reason: "chunks file has no Sextant header") }
-            // The whole file is in memory here anyway: damage anywhere in it (a page or a page
-            // header) is found now, and the block moved aside, rather than by the first query
-            // that reads the page.
-            guard CRC32C.checksum(chunks) == meta.files["chunks"]?.crc32c else { throw OpenError(path: path, reason: "chunks checksum mismatch") }
-            guard chunks[4] == version else { throw OpenError(path: path, reason: "chunks version \(chunks[4]) in a version \(version) block") }
-            var offset = 5
-            func u32(_ at: Int) -> UInt32 {
-                UInt32(chunks[at]) | UInt32(chunks[at + 1]) << 8 | UInt32(chunks[at + 2]) << 16 | UInt32(chunks[at + 3]) << 24
-            }
-            while offset < chunks.count {
-                guard chunks.count - offset >= 12 else { throw OpenError(path: path, reason: "torn page header at byte \(offset)") }
-                let rawSize = Int(u32(offset))
-                let compressed = Int(u32(offset + 4))
-                let crc = u32(offset + 8)
-                guard compressed <= chunks.count - offset - 12 else { throw OpenError(path: path, reason: "torn page at byte \(offset)") }
-                pages.append((offset + 12, rawSize, compressed, crc))
-                offset += 12 + compressed
-            }
-        } catch let error as OpenError {
-            throw error
-        } catch {
-            throw OpenError(path: path, reason: "\(error)")
-        }
-        self.pages = pages
+        // The chunks file is checked whole here, a piece at a time (its size in memory at once
+        // for the largest block was the peak of a restart): damage anywhere in it, a page or
+        // a page header, is found now and the block moved aside, rather than by the first
+        // query that reads the page. Then the page directory, from the page headers.
         fd = open(path + "/chunks", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw OpenError(path: path, reason: "cannot open chunks: \(FileIO.errnoText())") }
+        do throws(OpenError) {
+            pages = try Self.pageDirectory(fd, path: path, version: version, checksum: meta.files["chunks"]?.crc32c)
+        } catch {
+            // Not yet a whole object, so no deinit to close it; from here on, deinit does.
+            close(fd)
+            throw error
+        }
         for entry in series {
             for chunk in entry.chunks {
                 guard chunk.page < pages.count, chunk.offset + chunk.length <= pages[chunk.page].rawSize else {
@@ -114,6 +96,56 @@ final class Block: Sendable {
                 }
             }
         }
+    }
+
+    /// Checks the chunks file open at `fd` (header, version, whole-file checksum) reading it a
+    /// MiB at a time, and reads its page headers: each page's offset, sizes and checksum.
+    private static func pageDirectory(_ fd: Int32, path: String, version: UInt8, checksum expected: UInt32?)
+        throws(OpenError) -> [(offset: Int, rawSize: Int, compressedSize: Int, crc: UInt32)] {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw OpenError(path: path, reason: "cannot stat chunks: \(FileIO.errnoText())") }
+        let size = Int(st.st_size)
+        func bytes(_ count: Int, at offset: Int, into buffer: inout [UInt8]) throws(OpenError) {
+            var done = 0
+            while done < count {
+                let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else {
+                    throw OpenError(path: path, reason: n < 0 ? "cannot read chunks: \(FileIO.errnoText())" : "chunks file ended at byte \(offset + done) while reading")
+                }
+                done += n
+            }
+        }
+        var header = [UInt8](repeating: 0, count: 12)
+        guard size >= 5 else { throw OpenError(path: path, reason: "chunks file has no Sextant header") }
+        try bytes(5, at: 0, into: &header)
+        guard Array(header[0..<4]) == BlockFormat.chunksMagic else { throw OpenError(path: path, reason: "chunks file has no Sextant header") }
+        var piece = [UInt8](repeating: 0, count: min(size, 1 << 20))
+        var crc: UInt32 = 0
+        var offset = 0
+        while offset < size {
+            let count = min(piece.count, size - offset)
+            try bytes(count, at: offset, into: &piece)
+            crc = piece.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<count]), seed: crc) }
+            offset += count
+        }
+        guard crc == expected else { throw OpenError(path: path, reason: "chunks checksum mismatch") }
+        guard header[4] == version else { throw OpenError(path: path, reason: "chunks version \(header[4]) in a version \(version) block") }
+        func u32(_ at: Int) -> UInt32 {
+            UInt32(header[at]) | UInt32(header[at + 1]) << 8 | UInt32(header[at + 2]) << 16 | UInt32(header[at + 3]) << 24
+        }
+        var pages: [(offset: Int, rawSize: Int, compressedSize: Int, crc: UInt32)] = []
+        offset = 5
+        while offset < size {
+            guard size - offset >= 12 else { throw OpenError(path: path, reason: "torn page header at byte \(offset)") }
+            try bytes(12, at: offset, into: &header)
+            let rawSize = Int(u32(0))
+            let compressed = Int(u32(4))
+            guard compressed <= size - offset - 12 else { throw OpenError(path: path, reason: "torn page at byte \(offset)") }
+            pages.append((offset + 12, rawSize, compressed, u32(8)))
+            offset += 12 + compressed
+        }
+        return pages
     }
 
     /// The uncompressed bytes of a page, verified against its checksum.
