@@ -711,32 +711,11 @@ enum Interop {
         return path
     }
 
-    /// A port nobody listens on right now: bind 127.0.0.1:0, read the port, close.
+    /// A port nobody listens on right now: bound on 127.0.0.1:0, read and let go.
     static func freePort() throws -> Int {
-        #if os(Linux)
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard descriptor >= 0 else { throw InteropError("socket() failed: \(errno)") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        #if !os(Linux)
-        address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
-        #endif
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
-        }
-        guard bound == 0 else { throw InteropError("bind(127.0.0.1:0) failed: \(errno)") }
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-        }
-        guard named == 0 else { throw InteropError("getsockname failed: \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        let held = try HeldPort()
+        held.release()
+        return held.port
     }
 
     /// Polls `condition` until it holds; a hung or broken peer fails the test with

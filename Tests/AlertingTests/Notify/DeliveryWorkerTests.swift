@@ -98,23 +98,29 @@ struct DeliveryWorkerTests {
     }
 
     @Test func aReceiverThatIsDownGetsTheNotificationWhenItReturns() async throws {
-        // Find a free port, then keep nothing listening on it for a while.
-        let probe = try await HTTPReceiverProcess()
-        let port = probe.port
-        probe.stop()
-        let (dispatcher, worker, store, http) = try pipeline(Receiver(name: "ops", webhooks: [WebhookConfig(url: "http://127.0.0.1:\(port)/hook")]))
-        try await fire(dispatcher)
-        for _ in 0..<5 {
-            try await worker.deliverDue()
-            try await Task.sleep(for: .milliseconds(120))
+        // A port held by a socket that refuses connections: nothing else (another test's
+        // receiver, a stray server) can answer on it while the receiver is down.
+        let held = try HeldPort()
+        let (dispatcher, worker, store, http) = try pipeline(Receiver(name: "ops", webhooks: [WebhookConfig(url: "http://127.0.0.1:\(held.port)/hook")]))
+        do {
+            try await fire(dispatcher)
+            for _ in 0..<5 {
+                try await worker.deliverDue()
+                try await Task.sleep(for: .milliseconds(120))
+            }
+            let pending = try #require(try store.outbox().first)
+            #expect(pending.status == .pending)
+            #expect(pending.attempts >= 2)
+            held.release()
+            let receiver = try await HTTPReceiverProcess(port: held.port)
+            try await drain(worker, store, limit: .seconds(90))
+            try await http.shutdown()
+            #expect(receiver.requests("/hook").count == 1)
+            #expect(try store.outbox().first?.status == .delivered)
+        } catch {
+            // An HTTPClient dropped without shutdown traps: shut down on the failing path too.
+            try? await http.shutdown()
+            throw error
         }
-        let pending = try #require(try store.outbox().first)
-        #expect(pending.status == .pending)
-        #expect(pending.attempts >= 2)
-        let receiver = try await HTTPReceiverProcess(port: port)
-        try await drain(worker, store, limit: .seconds(90))
-        try await http.shutdown()
-        #expect(receiver.requests("/hook").count == 1)
-        #expect(try store.outbox().first?.status == .delivered)
     }
 }
