@@ -20,7 +20,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
+    @Flag(name: .long, help: "Shut down, as on SIGTERM, once the process that started this one has exited (for a supervisor or a test harness that may die without stopping it).")
+    var exitWithParent = false
+
     func run() async throws {
+        // Read first: a parent that exits before this is read is not seen to go.
+        let parent = getppid()
         let environment = ProcessInfo.processInfo.environment
         var settings: SextantConfig
         do {
@@ -43,11 +48,27 @@ struct Serve: AsyncParsableCommand {
                 try ConfigLoader.applyFlags(listen: listen, dataDir: dataDir, logLevel: logLevel, to: &settings)
                 return settings
             })
+            if exitWithParent { Self.watch(parent: parent, logger: logger) }
             try await server.run()
         } catch {
             logger.critical("\(error)")
             FileHandle.standardError.write(Data("sextant: \(error)\n".utf8))
             throw ExitCode(1)
+        }
+    }
+
+    /// Checks every second whether `parent` is still this process's parent: once it has
+    /// exited, the process has been handed to init (or a subreaper), and a SIGTERM to itself
+    /// takes the usual graceful shutdown (the store flushed and closed).
+    private static func watch(parent: pid_t, logger: Logger) {
+        Task.detached {
+            while true {
+                try? await Task.sleep(for: .seconds(1))
+                guard getppid() != parent else { continue }
+                logger.notice("the parent process (\(parent)) has exited: shutting down")
+                kill(getpid(), SIGTERM)
+                return
+            }
         }
     }
 }

@@ -38,7 +38,8 @@ struct ServeProcessTests {
             self.directory = directory ?? FileManager.default.temporaryDirectory.path + "/sextant-bin-\(UUID().uuidString.prefix(8))"
             try FileManager.default.createDirectory(atPath: self.directory, withIntermediateDirectories: true)
             process.executableURL = URL(fileURLWithPath: ServeProcessTests.binary)
-            process.arguments = arguments
+            // A server outlives a test process that crashes; told to, it stops once that is gone.
+            process.arguments = arguments.first == "serve" ? arguments + ["--exit-with-parent"] : arguments
             process.currentDirectoryURL = URL(fileURLWithPath: self.directory)
             process.standardError = stderr
             process.standardOutput = captureStdout ? stdout : FileHandle.nullDevice
@@ -104,6 +105,37 @@ struct ServeProcessTests {
     static func get(_ url: String) async throws -> (Int, String) {
         let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    /// `--exit-with-parent`: started by a shell that exits once the server listens, the server
+    /// notices within seconds that its parent is gone and shuts down as on SIGTERM.
+    @Test func aServerToldToExitWithItsParentStopsWhenTheParentIsGone() async throws {
+        let directory = FileManager.default.temporaryDirectory.path + "/sextant-orphan-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", #""$0" serve --listen 127.0.0.1:0 --data-dir data --exit-with-parent >/dev/null 2>server.log & echo $!; "#
+            + #"i=0; until grep -q "Sextant is listening" server.log || [ $i -ge 600 ]; do sleep 0.1; i=$((i+1)); done"#, Self.binary]
+        shell.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let out = Pipe()
+        shell.standardOutput = out
+        try shell.run()
+        shell.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), "no pid from the shell: \(text)")
+        // Gone, or a zombie waiting for a parent that does not reap it.
+        func exited() -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+            return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !exited() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(200)) }
+        let log = (try? String(contentsOfFile: directory + "/server.log", encoding: .utf8)) ?? ""
+        if !exited() { kill(pid, SIGKILL) }
+        #expect(exited(), "the server outlived its parent by 30 s; log:\n\(log)")
+        #expect(log.contains("has exited: shutting down"), "log:\n\(log)")
+        #expect(log.contains("store closed"), "log:\n\(log)")
     }
 
     @Test func serveScrapesItselfAndFlushesTheStoreOnSIGTERM() async throws {
